@@ -1,0 +1,126 @@
+/**
+ * Composition root: config -> store -> bus -> channels -> http -> workers. Tests build the same
+ * app in-process; main.ts adds signals and the start-up banner.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { DestinationStream } from 'pino';
+import { MemoryBus } from './bus/memory-bus.ts';
+import type { Bus } from './bus/types.ts';
+import { ChannelRegistry } from './channels/registry.ts';
+import { SlackApi } from './channels/slack/api.ts';
+import { registerSlackHandlers } from './channels/slack/handlers.ts';
+import { slackRoutes } from './channels/slack/routes.ts';
+import { SlackUserCache } from './channels/slack/users.ts';
+import { widgetAdapter } from './channels/widget/adapter.ts';
+import { WIDGET_MAX_FRAME_BYTES, widgetSocketRoutes } from './channels/widget/socket.ts';
+import type { Config } from './config.ts';
+import type { Inbox } from './domain/types.ts';
+import { ConversationService } from './features/conversations.ts';
+import { registerDeliveryHandler } from './features/delivery.ts';
+import { seedDemoPractice } from './features/demo.ts';
+import { installErrorHandlers } from './http/errors.ts';
+import { healthRoutes } from './http/health.ts';
+import { installSecurityHeaders } from './http/security-headers.ts';
+import { widgetPages } from './http/widget-pages.ts';
+import { JobWorker } from './jobs/worker.ts';
+import { createLogger, type Logger } from './log.ts';
+import { loadOrCreateSecretKey } from './security/secret-key.ts';
+import { openSqliteStore } from './store/sqlite/open.ts';
+import type { Store } from './store/types.ts';
+
+/** JSON bodies anywhere else are small; Slack's route sets its own limit. */
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export interface App {
+  config: Config;
+  http: FastifyInstance;
+  store: Store;
+  bus: Bus;
+  worker: JobWorker;
+  log: Logger;
+  conversations: ConversationService;
+  /** Set when the demo practice was created by this start. */
+  demo: { inbox: Inbox } | undefined;
+  /** Listens, starts the workers; resolves with the bound address. */
+  start(): Promise<string>;
+  /** Stops taking work, drains, closes: what SIGTERM does. */
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  logDestination?: DestinationStream;
+  /** An already-open store (tests); otherwise the SQLite file under DATA_DIR. */
+  store?: Store;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = createLogger(config.logLevel, options.logDestination);
+  const store = options.store ?? await openSqliteStore(config.dataDir);
+  const bus: Bus = new MemoryBus();
+  const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
+  const demo = config.demo ? await seedDemoPractice(store) : undefined;
+
+  const worker = new JobWorker(store, log.child({ module: 'jobs' }), config.jobs);
+  const conversations = new ConversationService(store, bus, {
+    slackEnabledFor: () => config.slack !== undefined,
+    onJobsQueued: () => worker.wake(),
+  });
+  registerDeliveryHandler(worker, store, new ChannelRegistry([widgetAdapter(bus)]));
+
+  const http: FastifyInstance = Fastify({
+    loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    // Ids in logs let one request be followed without logging anything it carried.
+    requestIdHeader: false,
+    return503OnClosing: true,
+  });
+  installErrorHandlers(http);
+  installSecurityHeaders(http, config.publicUrl.startsWith('https://'));
+  await http.register(websocket, { options: { maxPayload: WIDGET_MAX_FRAME_BYTES } });
+
+  let ready = false;
+  await http.register(healthRoutes, { store, isReady: () => ready });
+  await http.register(widgetPages, {
+    // Single-practice installs: /demo shows the first website inbox.
+    demoInbox: async () => demo?.inbox ?? await store.findFirstWebInbox(),
+  });
+  await http.register(widgetSocketRoutes, { store, bus, conversations, secretKey, log: log.child({ module: 'widget' }) });
+
+  if (config.slack) {
+    const slack = config.slack;
+    const api = new SlackApi(slack.botToken, slack.apiUrl);
+    registerSlackHandlers(worker, {
+      store, api, users: new SlackUserCache(api), conversations, config: slack, publicUrl: config.publicUrl,
+      log: log.child({ module: 'slack' }),
+    });
+    await http.register(slackRoutes, {
+      store, signingSecret: slack.signingSecret, publicUrl: config.publicUrl, onJobsQueued: () => worker.wake(),
+      log: log.child({ module: 'slack' }),
+    });
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config, http, store, bus, worker, log, conversations, demo,
+    async start() {
+      const address = await http.listen({ port: config.port, host: config.host });
+      worker.start();
+      ready = true;
+      return address;
+    },
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        // Close sockets first with "service restart" so widgets reconnect (to another node if any).
+        for (const client of http.websocketServer?.clients ?? []) client.close(1012, 'restarting');
+        await http.close();
+        await worker.stop(config.shutdownGraceMs);
+        await bus.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Outbox job handlers for Slack: mirroring patient messages into threads, keeping the parent
+ * message current, and acting on stored Slack callbacks (staff replies, button presses).
+ * Every handler may run twice for the same job (a crash after Slack accepted, before the job was
+ * marked done): posts carry a delivery key in Slack message metadata and a retry looks for it first.
+ */
+import { z } from 'zod';
+import type { SlackConfig } from '../../config.ts';
+import type { Conversation } from '../../domain/types.ts';
+import type { ConversationService } from '../../features/conversations.ts';
+import { jobKinds } from '../../features/job-kinds.ts';
+import { PermanentError } from '../../jobs/errors.ts';
+import type { JobWorker } from '../../jobs/worker.ts';
+import type { Logger } from '../../log.ts';
+import type { Job, Store } from '../../store/types.ts';
+import type { SlackApi } from './api.ts';
+import { parseNote, slackToPlain } from './format.ts';
+import { ACTIONS, renderParent, renderPatientReply } from './render.ts';
+import { blockActionsSchema, eventCallbackSchema, messageEventSchema, type SlackMessageEvent } from './schema.ts';
+import type { SlackUserCache } from './users.ts';
+
+export interface SlackHandlerDeps {
+  store: Store;
+  api: SlackApi;
+  users: SlackUserCache;
+  conversations: ConversationService;
+  config: SlackConfig;
+  publicUrl: string;
+  log: Logger;
+}
+
+const postPayload = z.object({ conversationId: z.string(), messageId: z.number().int() });
+const updatePayload = z.object({ conversationId: z.string() });
+
+/** How far back a retry searches Slack for its own earlier post (clock skew margin included). */
+const LOOKBACK_SECONDS = 120;
+
+export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps): void {
+  const { store, api, config, log } = deps;
+
+  const loadConversation = async (job: Job, conversationId: string): Promise<Conversation> => {
+    const conversation = job.orgId ? await store.getConversation(job.orgId, conversationId) : undefined;
+    if (!conversation) throw new PermanentError('conversation not found');
+    return conversation;
+  };
+
+  const parentView = async (conversation: Conversation, firstMessage?: string) => {
+    const [contact, first, assignee] = await Promise.all([
+      store.getContact(conversation.orgId, conversation.contactId),
+      firstMessage === undefined ? store.firstMessage(conversation.orgId, conversation.id) : undefined,
+      conversation.assigneeId ? store.getStaff(conversation.orgId, conversation.assigneeId) : undefined,
+    ]);
+    return renderParent({
+      mode: config.content, conversation, contact, firstMessage: firstMessage ?? first?.body,
+      assigneeName: assignee?.displayName, inboxUrl: `${deps.publicUrl}/inbox/conversations/${conversation.id}`,
+    });
+  };
+
+  worker.register(jobKinds.slackPost, async (job) => {
+    const { conversationId, messageId } = postPayload.parse(job.payload);
+    const conversation = await loadConversation(job, conversationId);
+    const message = await store.getMessage(conversation.orgId, messageId);
+    if (!message) throw new PermanentError('message not found');
+    const deliveryKey = `msg-${message.id}`;
+    const oldest = job.createdAt / 1000 - LOOKBACK_SECONDS;
+    const isRetry = job.attempts > 1;
+
+    if (!conversation.slackThreadTs) {
+      // The first message opens the thread: the parent carries it, with the Claim/Resolve buttons.
+      const channel = config.channelId;
+      let ts = isRetry ? await api.findDelivered(channel, deliveryKey, oldest) : undefined;
+      if (!ts) ts = await api.postMessage({ channel, deliveryKey, ...(await parentView(conversation, message.body)) });
+      await store.updateConversation(conversation.orgId, conversation.id, { slackChannelId: channel, slackThreadTs: ts });
+      return;
+    }
+    const channel = conversation.slackChannelId ?? config.channelId;
+    const threadTs = conversation.slackThreadTs;
+    const already = isRetry ? await api.findDelivered(channel, deliveryKey, oldest, threadTs) : undefined;
+    if (already) return;
+    await api.postMessage({ channel, threadTs, deliveryKey, ...renderPatientReply(config.content, conversation, message.body) });
+  });
+
+  worker.register(jobKinds.slackUpdate, async (job) => {
+    const { conversationId } = updatePayload.parse(job.payload);
+    const conversation = await loadConversation(job, conversationId);
+    // No thread yet: when it is posted, it is rendered from the state current then.
+    if (!conversation.slackThreadTs || !conversation.slackChannelId) return;
+    const view = await parentView(conversation);
+    await api.updateMessage(conversation.slackChannelId, conversation.slackThreadTs, view.text, view.blocks);
+  });
+
+  worker.register(jobKinds.slackEvent, async (job) => {
+    const envelope = eventCallbackSchema.parse(job.payload);
+    const parsed = messageEventSchema.safeParse(envelope.event);
+    if (!parsed.success) return;
+    const event = parsed.data;
+    const why = ignoredBecause(event);
+    if (why) {
+      log.debug({ eventId: envelope.event_id, why }, 'slack event ignored');
+      return;
+    }
+    const conversation = await store.findConversationBySlackThread(event.channel, event.thread_ts as string);
+    if (!conversation) return;
+    if (config.content === 'notice') {
+      // In notice mode Slack carries no patient content, and replies are written in the web inbox.
+      log.info({ eventId: envelope.event_id, conversationId: conversation.id }, 'slack reply not relayed: notice mode');
+      return;
+    }
+    const { internal, body } = parseNote(slackToPlain(event.text ?? ''));
+    if (!body) return;
+    const user = await deps.users.get(event.user as string);
+    if (user.isBot) return;
+    const staff = await store.upsertSlackStaff(conversation.orgId, user.id, user.displayName);
+    const { created } = await deps.conversations.recordStaffReply({
+      conversation, staff, body, internal, source: 'slack', sourceId: `${event.channel}:${event.ts}`,
+    });
+    // The first person to answer an unclaimed conversation owns it: Slack then shows who handles it.
+    if (created && !internal && !conversation.assigneeId && conversation.status === 'open') {
+      await deps.conversations.claim(conversation, staff);
+    }
+  });
+
+  worker.register(jobKinds.slackAction, async (job) => {
+    const payload = blockActionsSchema.parse(job.payload);
+    const action = payload.actions[0];
+    const channel = payload.channel?.id ?? payload.container?.channel_id;
+    const parentTs = payload.message?.thread_ts ?? payload.message?.ts ?? payload.container?.message_ts;
+    if (!action || !channel || !parentTs) return;
+    const conversation = await store.findConversationBySlackThread(channel, parentTs);
+    // The button must belong to the message it was pressed on: a forged value changes nothing.
+    if (!conversation || conversation.id !== action.value) return;
+    const user = await deps.users.get(payload.user.id);
+    const staff = await store.upsertSlackStaff(conversation.orgId, user.id, user.displayName);
+    if (action.action_id === ACTIONS.claim) await deps.conversations.claim(conversation, staff);
+    else if (action.action_id === ACTIONS.resolve) await deps.conversations.resolve(conversation, staff);
+    else if (action.action_id === ACTIONS.reopen) await deps.conversations.reopen(conversation);
+  });
+}
+
+/** Why a message event is not a staff reply to relay, or undefined if it is one. */
+export function ignoredBecause(e: SlackMessageEvent): string | undefined {
+  // thread_broadcast is a reply also shown in the channel: still a reply. Edits, deletions, joins,
+  // bot_message and the rest are never sent to a patient.
+  if (e.subtype && e.subtype !== 'thread_broadcast') return `subtype ${e.subtype}`;
+  if (e.bot_id || e.bot_profile) return 'bot';
+  if (!e.user) return 'no user';
+  if (!e.thread_ts || e.thread_ts === e.ts) return 'not a thread reply';
+  return undefined;
+}

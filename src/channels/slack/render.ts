@@ -1,0 +1,75 @@
+/**
+ * What Bedside posts in Slack. In `notice` mode nothing here contains PHI: only the opaque
+ * conversation reference, the channel kind, the state and a link into the (signed-in) web inbox.
+ * In `full` mode the patient's name and words are mirrored, escaped so they cannot ping or link.
+ */
+import type { Block, Button, KnownBlock } from '@slack/web-api';
+import type { ChannelKind, Contact, Conversation, SlackContentMode } from '../../domain/types.ts';
+import { escapeSlack, quoteForSlack } from './format.ts';
+
+export const ACTIONS = { claim: 'bedside_claim', resolve: 'bedside_resolve', reopen: 'bedside_reopen' } as const;
+
+const CHANNEL_LABEL: Record<ChannelKind, string> = {
+  web: 'web chat', sms: 'SMS', email: 'email', messenger: 'Messenger', whatsapp: 'WhatsApp', viber: 'Viber',
+};
+
+export interface ParentView {
+  mode: SlackContentMode;
+  conversation: Conversation;
+  contact: Contact | undefined;
+  firstMessage: string | undefined;
+  assigneeName: string | undefined;
+  inboxUrl: string;
+}
+
+export interface Rendered { text: string; blocks: Array<Block | KnownBlock> }
+
+function statusLine(v: ParentView): string {
+  const who = v.assigneeName ? escapeSlack(v.assigneeName) : undefined;
+  if (v.conversation.status === 'resolved') return `:white_check_mark: Resolved${who ? ` · ${who}` : ''}`;
+  return who ? `:raising_hand: Claimed by ${who}` : ':large_orange_circle: Open · unassigned';
+}
+
+function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
+  return { type: 'button', text: { type: 'plain_text', text }, action_id: actionId, value, ...(style ? { style } : {}) };
+}
+
+export function renderParent(v: ParentView): Rendered {
+  const c = v.conversation;
+  const label = CHANNEL_LABEL[c.channel];
+  const header = v.mode === 'full'
+    ? `*${escapeSlack(v.contact?.displayName ?? 'Website visitor')}* · ${label} · \`${c.ref}\``
+    : `*New ${label} conversation* · \`${c.ref}\``;
+  const body = v.mode === 'full' && v.firstMessage ? `\n${quoteForSlack(v.firstMessage)}` : '';
+  const buttons: Button[] = [];
+  if (c.status === 'open') {
+    if (!c.assigneeId) buttons.push(button('Claim', ACTIONS.claim, c.id, 'primary'));
+    buttons.push(button('Resolve', ACTIONS.resolve, c.id));
+  } else {
+    buttons.push(button('Reopen', ACTIONS.reopen, c.id));
+  }
+  if (v.mode === 'notice') buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Open' }, url: v.inboxUrl, action_id: 'bedside_open' });
+  const text = v.mode === 'full'
+    ? `New ${label} from ${v.contact?.displayName ?? 'a website visitor'} (${c.ref})`
+    : `New ${label} conversation ${c.ref}`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${header}${body}` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(v) }] },
+      { type: 'actions', block_id: `bedside_${c.id}`, elements: buttons },
+    ],
+  };
+}
+
+/** A later patient message, as a reply in the conversation's thread. */
+export function renderPatientReply(mode: SlackContentMode, conversation: Conversation, body: string): Rendered {
+  if (mode === 'notice') {
+    const text = `New message in conversation ${conversation.ref}`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:envelope: ${text}` } }] };
+  }
+  return {
+    text: body.slice(0, 3000),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: quoteForSlack(body) } }],
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * The widget's WebSocket endpoint. One connection = one visitor in one inbox. Frames are handled
+ * strictly in arrival order; any frame that fails validation is answered with an error frame and
+ * changes nothing. See protocol.ts for the exactly-once rules.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import type {} from '@fastify/websocket';
+import type { Bus } from '../../bus/types.ts';
+import { topics } from '../../bus/types.ts';
+import type { Contact, Inbox } from '../../domain/types.ts';
+import type { ConversationService } from '../../features/conversations.ts';
+import type { VisitorEvent } from '../../features/events.ts';
+import type { Logger } from '../../log.ts';
+import { issueVisitorToken, newVisitorId, verifyVisitorToken } from '../../security/visitor-token.ts';
+import type { Store } from '../../store/types.ts';
+import { errorBody } from '../../errors.ts';
+import { clientFrameSchema, type ClientFrame, type ServerFrame, type VisitorProfile } from './protocol.ts';
+import { toWidgetInboxInfo, toWidgetMessage } from './present.ts';
+
+export const WIDGET_MAX_FRAME_BYTES = 32 * 1024;
+const HELLO_TIMEOUT_MS = 10_000;
+const REPLAY_LIMIT = 200;
+/** A socket that cannot take more than this unsent is too slow; it is closed and will resume. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Patient messages: a burst of 10, then one per second. */
+const RATE_BURST = 10;
+const RATE_PER_SEC = 1;
+
+export interface WidgetSocketDeps {
+  store: Store;
+  bus: Bus;
+  conversations: ConversationService;
+  secretKey: string;
+  log: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest { widgetInbox?: Inbox }
+}
+
+export function profileComplete(inbox: Inbox, contact: Contact | undefined): boolean {
+  const { enabled, fields } = inbox.settings.preChat;
+  if (!enabled) return true;
+  if (!contact) return false;
+  if (fields.includes('name') && !contact.displayName) return false;
+  const reachable = fields.filter((f) => f === 'email' || f === 'phone');
+  return reachable.length === 0 || reachable.some((f) => (f === 'email' ? contact.email : contact.phone));
+}
+
+function profileAcceptable(inbox: Inbox, p: VisitorProfile): boolean {
+  const { fields } = inbox.settings.preChat;
+  if (fields.includes('name') && !p.name) return false;
+  const reachable = fields.filter((f) => f === 'email' || f === 'phone');
+  return reachable.length === 0 || reachable.some((f) => p[f]);
+}
+
+export async function widgetSocketRoutes(app: FastifyInstance, deps: WidgetSocketDeps): Promise<void> {
+  app.get<{ Querystring: { inbox?: string } }>('/widget/ws', {
+    websocket: true,
+    // Runs before the upgrade: an unknown inbox gets a plain 404, no socket is opened.
+    preValidation: async (req, reply) => {
+      const key = typeof req.query.inbox === 'string' ? req.query.inbox : '';
+      const inbox = key && key.length <= 64 ? await deps.store.findInboxByPublicKey(key) : undefined;
+      if (!inbox || inbox.channel !== 'web') {
+        return reply.code(404).send(errorBody('unknown_inbox', 'Unknown inbox'));
+      }
+      req.widgetInbox = inbox;
+    },
+  }, (socket, req) => {
+    new WidgetConnection(socket, req.widgetInbox as Inbox, deps).start();
+  });
+}
+
+class WidgetConnection {
+  private visitorId: string | undefined;
+  private contact: Contact | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private helloTimer: NodeJS.Timeout | undefined;
+  private tokens = RATE_BURST;
+  private lastRefill = Date.now();
+  private closed = false;
+
+  constructor(private readonly socket: WebSocket, private readonly inbox: Inbox, private readonly deps: WidgetSocketDeps) {}
+
+  start(): void {
+    this.helloTimer = setTimeout(() => this.socket.close(4408, 'hello expected'), HELLO_TIMEOUT_MS);
+    this.socket.on('message', (data, isBinary) => {
+      // Serialise: a message must be acked before the next frame is looked at.
+      this.chain = this.chain.then(() => this.onFrame(data.toString(), isBinary)).catch((err: unknown) => {
+        this.deps.log.error({ err }, 'widget frame failed');
+        this.send({ type: 'error', code: 'internal', message: 'Something went wrong; please try again' });
+      });
+    });
+    this.socket.on('close', () => {
+      this.closed = true;
+      clearTimeout(this.helloTimer);
+      void this.unsubscribe?.();
+    });
+    this.socket.on('error', () => this.socket.terminate());
+  }
+
+  private send(frame: ServerFrame): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.socket.close(1013, 'too slow');
+      return;
+    }
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  private async onFrame(raw: string, isBinary: boolean): Promise<void> {
+    let frame: ClientFrame;
+    try {
+      if (isBinary) throw new Error('binary');
+      const parsed = clientFrameSchema.safeParse(JSON.parse(raw));
+      if (!parsed.success) {
+        const clientId = (JSON.parse(raw) as { clientId?: unknown }).clientId;
+        this.send({
+          type: 'error', code: 'invalid_frame', message: 'The message could not be accepted',
+          ...(typeof clientId === 'string' && clientId.length <= 64 ? { clientId } : {}),
+        });
+        return;
+      }
+      frame = parsed.data;
+    } catch {
+      this.send({ type: 'error', code: 'invalid_frame', message: 'Frames must be JSON objects' });
+      return;
+    }
+
+    if (frame.type === 'ping') return this.send({ type: 'pong' });
+    if (frame.type === 'hello') return this.onHello(frame.token, frame.lastSeenId ?? 0);
+    if (!this.visitorId) {
+      this.send({ type: 'error', code: 'hello_required', message: 'Send hello first' });
+      return;
+    }
+    if (frame.type === 'message') return this.onMessage(frame.clientId, frame.body);
+    if (frame.type === 'profile') return this.onProfile(frame.profile);
+    if (frame.type === 'typing') return this.onTyping(frame.on);
+  }
+
+  private async onHello(token: string | undefined, lastSeenId: number): Promise<void> {
+    const { secretKey, store, conversations } = this.deps;
+    const claims = token ? verifyVisitorToken(secretKey, token, this.inbox.id) : undefined;
+    // A second hello on the same socket may not switch visitors.
+    const visitorId = this.visitorId ?? claims?.visitorId ?? newVisitorId();
+    this.visitorId = visitorId;
+    clearTimeout(this.helloTimer);
+    this.contact = await conversations.findContact(this.inbox, { channel: 'web', externalId: visitorId });
+    if (this.contact) await this.subscribe(this.contact);
+    const messages = this.contact
+      ? await store.listContactMessagesAfter(this.inbox.orgId, this.inbox.id, this.contact.id, lastSeenId, REPLAY_LIMIT)
+      : [];
+    this.send({
+      type: 'welcome',
+      token: issueVisitorToken(secretKey, { visitorId, inboxId: this.inbox.id, issuedAt: Date.now() }),
+      inbox: toWidgetInboxInfo(this.inbox),
+      profileComplete: profileComplete(this.inbox, this.contact),
+      messages: messages.map(toWidgetMessage),
+    });
+  }
+
+  private async onMessage(clientId: string, body: string): Promise<void> {
+    if (!this.takeToken()) {
+      this.send({ type: 'error', code: 'rate_limited', message: 'Too many messages; please wait a moment', clientId });
+      return;
+    }
+    const { message } = await this.deps.conversations.receivePatientMessage({
+      inbox: this.inbox, identity: { channel: 'web', externalId: this.visitorId as string }, body, clientId,
+    });
+    if (!this.contact) {
+      this.contact = await this.deps.conversations.findContact(this.inbox, { channel: 'web', externalId: this.visitorId as string });
+      if (this.contact) await this.subscribe(this.contact);
+    }
+    this.send({ type: 'ack', clientId, message: toWidgetMessage(message) });
+  }
+
+  private async onProfile(profile: VisitorProfile): Promise<void> {
+    if (!profileAcceptable(this.inbox, profile)) {
+      this.send({ type: 'error', code: 'invalid_profile', message: 'Please fill in the required fields' });
+      return;
+    }
+    this.contact = await this.deps.conversations.saveContactProfile(
+      this.inbox, { channel: 'web', externalId: this.visitorId as string },
+      {
+        ...(profile.name ? { displayName: profile.name } : {}),
+        ...(profile.email ? { email: profile.email.toLowerCase() } : {}),
+        ...(profile.phone ? { phone: profile.phone } : {}),
+      },
+    );
+    await this.subscribe(this.contact);
+    this.send({ type: 'profile_saved' });
+  }
+
+  private async onTyping(on: boolean): Promise<void> {
+    if (!this.contact) return;
+    const conversation = await this.deps.store.findLatestConversation(this.inbox.orgId, this.inbox.id, this.contact.id);
+    if (conversation) await this.deps.conversations.patientTyping(conversation, on);
+  }
+
+  private async subscribe(contact: Contact): Promise<void> {
+    if (this.unsubscribe || this.closed) return;
+    this.unsubscribe = await this.deps.bus.subscribe(topics.visitor(this.inbox.id, contact.id), (event) => {
+      const e = event as VisitorEvent;
+      if (e.type === 'message' && e.message.kind === 'message') this.send({ type: 'message', message: toWidgetMessage(e.message) });
+      else if (e.type === 'typing') this.send({ type: 'typing', on: e.on, ...(e.name ? { name: e.name } : {}) });
+    });
+    // The socket may have closed while we were subscribing.
+    if (this.closed) void this.unsubscribe();
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(RATE_BURST, this.tokens + ((now - this.lastRefill) / 1000) * RATE_PER_SEC);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

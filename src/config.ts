@@ -1,0 +1,114 @@
+/**
+ * All settings, from environment variables (12-factor), validated in one place.
+ * A bad value stops the boot with a message that names the variable; nothing starts half-configured.
+ */
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: httpUrl.optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Signs visitor tokens. When unset, a random key is generated once and kept in DATA_DIR. */
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Seed a demo practice when the database has no organization yet. */
+  DEMO: bool.default(true),
+  TRUST_PROXY: bool.default(false),
+
+  SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'must be a bot token starting with xoxb-').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_CHANNEL_ID: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123456789').optional(),
+  SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
+  SLACK_CONTENT: z.enum(['notice', 'full']).default('notice'),
+
+  JOB_MAX_ATTEMPTS: positiveInt.max(100).default(20),
+  JOB_BASE_DELAY_MS: positiveInt.default(1000),
+  JOB_MAX_DELAY_MS: positiveInt.default(600_000),
+  JOB_LEASE_MS: positiveInt.default(60_000),
+  JOB_POLL_MS: positiveInt.default(500),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+});
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string;
+  channelId: string;
+  apiUrl: string;
+  content: 'notice' | 'full';
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  logLevel: string;
+  secretKey: string | undefined;
+  demo: boolean;
+  trustProxy: boolean;
+  slack: SlackConfig | undefined;
+  jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SLACK_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_CHANNEL_ID'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset": shells and .env files produce them for blank lines.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    // Name the variable and the rule, never echo the value: it may be a secret.
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const present = SLACK_VARS.filter((k) => e[k] !== undefined);
+  if (present.length > 0 && present.length < SLACK_VARS.length) {
+    const missing = SLACK_VARS.filter((k) => e[k] === undefined);
+    throw new ConfigError(missing.map((k) => `${k}: required when ${present.join(', ')} ${present.length > 1 ? 'are' : 'is'} set`));
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    secretKey: e.SECRET_KEY,
+    demo: e.DEMO,
+    trustProxy: e.TRUST_PROXY,
+    slack: e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET && e.SLACK_CHANNEL_ID
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET,
+          channelId: e.SLACK_CHANNEL_ID,
+          apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+          content: e.SLACK_CONTENT,
+        }
+      : undefined,
+    jobs: {
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      baseDelayMs: e.JOB_BASE_DELAY_MS,
+      maxDelayMs: e.JOB_MAX_DELAY_MS,
+      leaseMs: e.JOB_LEASE_MS,
+      pollMs: e.JOB_POLL_MS,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}

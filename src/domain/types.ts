@@ -1,0 +1,89 @@
+/**
+ * The core's vocabulary. Pure types: no framework, no database, no vendor SDK.
+ * Every record belongs to an organization (a practice); ids are opaque strings except message
+ * and job ids, which are increasing integers so clients can resume "after id N".
+ */
+
+export type ChannelKind = 'web' | 'sms' | 'email' | 'messenger' | 'whatsapp' | 'viber';
+export type ConversationStatus = 'open' | 'resolved';
+export type Direction = 'in' | 'out';
+/** `note` is internal: visible to staff, never delivered to the patient. */
+export type MessageKind = 'message' | 'note';
+export type AuthorType = 'contact' | 'staff' | 'system';
+/** Where Slack content goes: `notice` sends opaque references only, `full` mirrors messages. */
+export type SlackContentMode = 'notice' | 'full';
+
+export interface Organization {
+  id: string;
+  name: string;
+  slug: string;
+  createdAt: number;
+}
+
+export interface InboxSettings {
+  greeting: string;
+  color: string;
+  preChat: { enabled: boolean; fields: Array<'name' | 'email' | 'phone'> };
+}
+
+export interface Inbox {
+  id: string;
+  orgId: string;
+  name: string;
+  channel: ChannelKind;
+  publicKey: string;
+  settings: InboxSettings;
+  createdAt: number;
+}
+
+export interface Contact {
+  id: string;
+  orgId: string;
+  displayName: string | null;
+  email: string | null;
+  phone: string | null;
+  createdAt: number;
+}
+
+export interface Staff {
+  id: string;
+  orgId: string;
+  displayName: string;
+  slackUserId: string | null;
+}
+
+export interface Conversation {
+  id: string;
+  orgId: string;
+  inboxId: string;
+  contactId: string;
+  channel: ChannelKind;
+  /** Short opaque reference shown to staff ("7F3K"): carries no PHI, safe for Slack notices. */
+  ref: string;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  slackChannelId: string | null;
+  slackThreadTs: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastMessageAt: number;
+  resolvedAt: number | null;
+}
+
+export interface Message {
+  id: number;
+  orgId: string;
+  conversationId: string;
+  direction: Direction;
+  kind: MessageKind;
+  authorType: AuthorType;
+  authorStaffId: string | null;
+  authorName: string | null;
+  body: string;
+  /** Patient-side idempotency key (widget client message id). */
+  clientId: string | null;
+  /** Where the message came from and its id there (e.g. `slack` + message ts): a second key. */
+  source: string;
+  sourceId: string | null;
+  createdAt: number;
+}

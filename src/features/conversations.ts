@@ -1,0 +1,219 @@
+/**
+ * The conversation rules, one place for every channel and every staff surface:
+ * a patient message opens or continues the contact's conversation, a staff reply is queued for
+ * delivery, claim/resolve/reopen change state. Each operation is one transaction that also writes
+ * the outbox jobs it implies, so a crash can delay a delivery but never lose or double it.
+ * No framework and no vendor SDK here: callers are the widget socket, the Slack handlers and
+ * (later) the web inbox API.
+ */
+import type { Bus } from '../bus/types.ts';
+import { topics } from '../bus/types.ts';
+import { newConversationRef, newId } from '../domain/ids.ts';
+import type { ChannelKind, Contact, Conversation, Inbox, Message, Staff } from '../domain/types.ts';
+import type { ContactPatch, Store, StoreOps } from '../store/types.ts';
+import type { OrgEvent, VisitorEvent } from './events.ts';
+import { jobKinds, queueKeys } from './job-kinds.ts';
+
+export interface PatientMessageInput {
+  inbox: Inbox;
+  /** How this channel knows the patient: a widget visitor id, a phone number... */
+  identity: { channel: ChannelKind; externalId: string };
+  body: string;
+  clientId?: string;
+  sourceId?: string;
+  profile?: ContactPatch;
+}
+
+export interface StaffReplyInput {
+  conversation: Conversation;
+  staff: Staff;
+  body: string;
+  internal: boolean;
+  source: string;
+  sourceId: string;
+}
+
+export interface ConversationServiceOptions {
+  /** Whether conversations of this organization are mirrored to Slack. */
+  slackEnabledFor(orgId: string): boolean;
+  /** Called after a commit that enqueued jobs, so the worker need not wait for its next poll. */
+  onJobsQueued(): void;
+  now?: () => number;
+}
+
+export class ConversationService {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly options: ConversationServiceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Finds the patient by this channel's identity, without creating anything. */
+  findContact(inbox: Inbox, identity: { channel: ChannelKind; externalId: string }): Promise<Contact | undefined> {
+    return this.store.findContactByIdentity(inbox.orgId, identity.channel, identity.externalId);
+  }
+
+  /** Creates the contact for an identity if needed, and applies profile fields (pre-chat form). */
+  async saveContactProfile(inbox: Inbox, identity: { channel: ChannelKind; externalId: string }, profile: ContactPatch): Promise<Contact> {
+    return this.store.transaction(async (tx) => {
+      const contact = await this.findOrCreateContact(tx, inbox.orgId, identity, profile);
+      await tx.updateContact(inbox.orgId, contact.id, profile);
+      return { ...contact, ...profile };
+    });
+  }
+
+  async receivePatientMessage(input: PatientMessageInput): Promise<{ message: Message; conversation: Conversation; created: boolean }> {
+    const { inbox } = input;
+    const orgId = inbox.orgId;
+    const result = await this.store.transaction(async (tx) => {
+      const now = this.now();
+      const contact = await this.findOrCreateContact(tx, orgId, input.identity, input.profile);
+      let conversation = await tx.findLatestConversation(orgId, inbox.id, contact.id);
+      let reopened = false;
+      if (!conversation) {
+        conversation = await this.createConversation(tx, inbox, contact, input.identity.channel, now);
+      }
+      const { message, created } = await tx.insertMessage({
+        orgId, conversationId: conversation.id, direction: 'in', kind: 'message', authorType: 'contact',
+        authorStaffId: null, authorName: null, body: input.body, clientId: input.clientId ?? null,
+        source: input.identity.channel, sourceId: input.sourceId ?? null, createdAt: now,
+      });
+      if (!created) return { message, conversation, created, reopened };
+
+      // A patient writing again after "resolved" continues the same conversation and thread.
+      reopened = conversation.status === 'resolved';
+      const patch = { lastMessageAt: now, updatedAt: now, ...(reopened ? { status: 'open' as const, resolvedAt: null } : {}) };
+      await tx.updateConversation(orgId, conversation.id, patch);
+      conversation = { ...conversation, ...patch };
+
+      if (this.options.slackEnabledFor(orgId)) {
+        await tx.enqueueJob({
+          orgId, kind: jobKinds.slackPost, payload: { conversationId: conversation.id, messageId: message.id },
+          queueKey: queueKeys.slack(conversation.id), dedupeKey: `${jobKinds.slackPost}:${message.id}`,
+        });
+        if (reopened) await this.enqueueSlackUpdate(tx, conversation);
+      }
+      return { message, conversation, created, reopened };
+    });
+
+    if (result.created) {
+      this.options.onJobsQueued();
+      await this.publishOrg(orgId, { type: 'message.created', conversationId: result.conversation.id, messageId: result.message.id });
+      await this.publishVisitor(result.conversation, { type: 'message', message: result.message });
+      if (result.reopened) await this.publishConversation(result.conversation);
+    }
+    return result;
+  }
+
+  /** A staff reply (or internal note) from any staff surface; replies are queued for the patient. */
+  async recordStaffReply(input: StaffReplyInput): Promise<{ message: Message; created: boolean }> {
+    const { conversation, staff } = input;
+    const result = await this.store.transaction(async (tx) => {
+      const now = this.now();
+      const { message, created } = await tx.insertMessage({
+        orgId: conversation.orgId, conversationId: conversation.id, direction: 'out',
+        kind: input.internal ? 'note' : 'message', authorType: 'staff', authorStaffId: staff.id,
+        authorName: staff.displayName, body: input.body, clientId: null, source: input.source,
+        sourceId: input.sourceId, createdAt: now,
+      });
+      if (!created) return { message, created };
+      await tx.updateConversation(conversation.orgId, conversation.id, { lastMessageAt: now, updatedAt: now });
+      if (!input.internal) {
+        await tx.enqueueJob({
+          orgId: conversation.orgId, kind: jobKinds.deliver, payload: { messageId: message.id },
+          queueKey: queueKeys.deliver(conversation.id), dedupeKey: `${jobKinds.deliver}:${message.id}`,
+        });
+      }
+      return { message, created };
+    });
+    if (result.created) {
+      if (!input.internal) this.options.onJobsQueued();
+      await this.publishOrg(conversation.orgId, { type: 'message.created', conversationId: conversation.id, messageId: result.message.id });
+    }
+    return result;
+  }
+
+  claim(conversation: Conversation, staff: Staff): Promise<Conversation> {
+    return this.changeState(conversation, { assigneeId: staff.id, status: 'open', resolvedAt: null });
+  }
+
+  resolve(conversation: Conversation, staff: Staff): Promise<Conversation> {
+    // Whoever resolves becomes the owner of record if nobody had claimed it.
+    return this.changeState(conversation, { assigneeId: conversation.assigneeId ?? staff.id, status: 'resolved', resolvedAt: this.now() });
+  }
+
+  reopen(conversation: Conversation): Promise<Conversation> {
+    return this.changeState(conversation, { status: 'open', resolvedAt: null });
+  }
+
+  /** Typing indicator from staff to the patient; live only, never stored. */
+  async staffTyping(conversation: Conversation, staff: Staff, on: boolean): Promise<void> {
+    await this.publishVisitor(conversation, { type: 'typing', on, name: staff.displayName });
+  }
+
+  async patientTyping(conversation: Conversation, on: boolean): Promise<void> {
+    await this.publishOrg(conversation.orgId, { type: 'typing', conversationId: conversation.id, who: 'contact', on });
+  }
+
+  private async changeState(
+    conversation: Conversation,
+    patch: Pick<Conversation, 'status' | 'resolvedAt'> & Partial<Pick<Conversation, 'assigneeId'>>,
+  ): Promise<Conversation> {
+    const updated = await this.store.transaction(async (tx) => {
+      const full = { ...patch, updatedAt: this.now() };
+      await tx.updateConversation(conversation.orgId, conversation.id, full);
+      const next = { ...conversation, ...full };
+      if (this.options.slackEnabledFor(conversation.orgId)) await this.enqueueSlackUpdate(tx, next);
+      return next;
+    });
+    this.options.onJobsQueued();
+    await this.publishConversation(updated);
+    return updated;
+  }
+
+  private async enqueueSlackUpdate(tx: StoreOps, conversation: Conversation): Promise<void> {
+    await tx.enqueueJob({
+      orgId: conversation.orgId, kind: jobKinds.slackUpdate, payload: { conversationId: conversation.id },
+      queueKey: queueKeys.slack(conversation.id),
+    });
+  }
+
+  private async findOrCreateContact(
+    tx: StoreOps, orgId: string, identity: { channel: ChannelKind; externalId: string }, profile?: ContactPatch,
+  ): Promise<Contact> {
+    const existing = await tx.findContactByIdentity(orgId, identity.channel, identity.externalId);
+    if (existing) return existing;
+    const contact: Contact = {
+      id: newId('ct'), orgId, displayName: profile?.displayName ?? null, email: profile?.email ?? null,
+      phone: profile?.phone ?? null, createdAt: this.now(),
+    };
+    await tx.createContact(contact, identity);
+    return contact;
+  }
+
+  private async createConversation(tx: StoreOps, inbox: Inbox, contact: Contact, channel: ChannelKind, now: number): Promise<Conversation> {
+    const conversation: Conversation = {
+      id: newId('cv'), orgId: inbox.orgId, inboxId: inbox.id, contactId: contact.id, channel,
+      ref: newConversationRef(), status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null,
+      createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null,
+    };
+    await tx.createConversation(conversation);
+    return conversation;
+  }
+
+  private publishOrg(orgId: string, event: OrgEvent): Promise<void> {
+    return this.bus.publish(topics.org(orgId), event);
+  }
+
+  private publishVisitor(conversation: Conversation, event: VisitorEvent): Promise<void> {
+    return this.bus.publish(topics.visitor(conversation.inboxId, conversation.contactId), event);
+  }
+
+  private publishConversation(c: Conversation): Promise<void> {
+    return this.publishOrg(c.orgId, { type: 'conversation.updated', conversationId: c.id, status: c.status, assigneeId: c.assigneeId });
+  }
+}

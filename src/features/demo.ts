@@ -1,0 +1,25 @@
+/** The demo practice created on first start, so a newcomer sees the product before configuring it. */
+import { newId, newPublicKey } from '../domain/ids.ts';
+import type { Inbox, InboxSettings, Organization } from '../domain/types.ts';
+import type { Store } from '../store/types.ts';
+
+export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
+  greeting: 'Hi! Ask us anything about appointments, directions or billing. We usually reply within a few minutes.',
+  color: '#0f766e',
+  preChat: { enabled: false, fields: ['name', 'email', 'phone'] },
+};
+
+export async function seedDemoPractice(store: Store): Promise<{ org: Organization; inbox: Inbox } | undefined> {
+  if ((await store.countOrganizations()) > 0) return undefined;
+  const now = Date.now();
+  const org: Organization = { id: newId('org'), name: 'Riverside Family Practice (demo)', slug: 'demo', createdAt: now };
+  const inbox: Inbox = {
+    id: newId('ibx'), orgId: org.id, name: 'Riverside Family Practice', channel: 'web', publicKey: newPublicKey(),
+    settings: DEFAULT_INBOX_SETTINGS, createdAt: now,
+  };
+  await store.transaction(async (tx) => {
+    await tx.createOrganization(org);
+    await tx.createInbox(inbox);
+  });
+  return { org, inbox };
+}

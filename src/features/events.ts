@@ -1,0 +1,12 @@
+/** Live events published on the bus for connected staff and visitors. No PHI beyond what the
+ *  subscriber is already entitled to see; these never reach a log. */
+import type { Conversation, Message } from '../domain/types.ts';
+
+export type OrgEvent =
+  | { type: 'message.created'; conversationId: string; messageId: number }
+  | { type: 'conversation.updated'; conversationId: string; status: Conversation['status']; assigneeId: string | null }
+  | { type: 'typing'; conversationId: string; who: 'contact' | 'staff'; on: boolean };
+
+export type VisitorEvent =
+  | { type: 'message'; message: Message }
+  | { type: 'typing'; on: boolean; name?: string };

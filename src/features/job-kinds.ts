@@ -1,0 +1,21 @@
+/** Names of outbox job kinds and their ordering keys, shared by producers and handlers. */
+export const jobKinds = {
+  /** Mirror one patient message to Slack (opens the thread on the first one). */
+  slackPost: 'slack.post',
+  /** Re-render the thread's parent message after a state change. */
+  slackUpdate: 'slack.update',
+  /** Process one stored Slack Events API callback. */
+  slackEvent: 'slack.event',
+  /** Process one stored Slack interactivity payload (button press). */
+  slackAction: 'slack.action',
+  /** Deliver one staff message to the patient on the conversation's channel. */
+  deliver: 'deliver',
+} as const;
+
+/** Jobs sharing a key run one at a time, in order; different keys never wait on each other
+ *  (a Slack outage must not hold up replies to patients, and the other way round). */
+export const queueKeys = {
+  slack: (conversationId: string) => `slack:${conversationId}`,
+  deliver: (conversationId: string) => `deliver:${conversationId}`,
+  slackThread: (channel: string, threadTs: string) => `slack-thread:${channel}:${threadTs}`,
+};

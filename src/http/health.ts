@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../store/types.ts';
+
+/**
+ * GET /healthz: 200 once the server is ready to take traffic, 503 while starting or draining, or
+ * when the database does not answer. Dead-lettered deliveries make the status "degraded" (still
+ * 200: the node itself is fine, but someone should look).
+ */
+export async function healthRoutes(app: FastifyInstance, deps: { store: Store; isReady(): boolean }): Promise<void> {
+  app.get('/healthz', async (_req, reply) => {
+    if (!deps.isReady()) return reply.code(503).send({ status: 'starting_or_stopping' });
+    try {
+      const jobs = await deps.store.jobCounts();
+      return {
+        status: jobs.dead > 0 ? 'degraded' : 'ok',
+        database: 'ok',
+        outbox: { pending: jobs.pending, running: jobs.running, deadLetters: jobs.dead },
+      };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', database: 'unreachable' });
+    }
+  });
+}

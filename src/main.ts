@@ -1,0 +1,55 @@
+/**
+ * `npm start`: boot from the environment, print where things are, drain cleanly on SIGTERM/SIGINT.
+ */
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nBedside did not start. Fix the variables above and try again.\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+
+  const app = await createApp(config);
+  await app.start();
+
+  const inbox = app.demo?.inbox ?? await app.store.findFirstWebInbox();
+  const lines = [
+    '',
+    `  Bedside is running at ${config.publicUrl}`,
+    `  Health:           ${config.publicUrl}/healthz`,
+    ...(inbox ? [
+      `  Demo practice:    ${config.publicUrl}/demo`,
+      `  Widget snippet:   <script src="${config.publicUrl}/widget/loader.js" data-inbox="${inbox.publicKey}" async></script>`,
+    ] : []),
+    config.slack
+      ? `  Slack:            events at ${config.publicUrl}/slack/events, channel ${config.slack.channelId}, content mode "${config.slack.content}"`
+      : '  Slack:            not connected (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL_ID)',
+    `  Data:             ${config.dataDir}`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const shutdown = (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
+    force.unref();
+    app.stop().then(() => process.exit(0), (err: unknown) => {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Bedside failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

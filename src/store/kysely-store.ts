@@ -1,0 +1,306 @@
+/**
+ * One implementation of the Store contract over Kysely, shared by SQLite and PostgreSQL.
+ * Only the way a connection is opened differs between the engines (see sqlite/ and postgres/).
+ */
+import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type {
+  ChannelKind, Contact, Conversation, ConversationStatus, Inbox, InboxSettings, Message, Organization, Staff,
+} from '../domain/types.ts';
+import { newId } from '../domain/ids.ts';
+import type { ConversationsTable, Database, MessagesTable } from './schema.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type {
+  ContactPatch, ConversationPatch, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
+} from './types.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const toConversation = (r: Selectable<ConversationsTable>): Conversation => ({
+  ...r,
+  channel: r.channel as ChannelKind,
+  status: r.status as ConversationStatus,
+  createdAt: Number(r.createdAt),
+  updatedAt: Number(r.updatedAt),
+  lastMessageAt: Number(r.lastMessageAt),
+  resolvedAt: r.resolvedAt == null ? null : Number(r.resolvedAt),
+});
+
+const toMessage = (r: Selectable<MessagesTable>): Message => ({
+  ...r,
+  id: Number(r.id),
+  direction: r.direction as Message['direction'],
+  kind: r.kind as Message['kind'],
+  authorType: r.authorType as Message['authorType'],
+  createdAt: Number(r.createdAt),
+});
+
+const toInbox = (r: Selectable<Database['inboxes']>): Inbox => ({
+  ...r,
+  channel: r.channel as ChannelKind,
+  settings: JSON.parse(r.settings) as InboxSettings,
+  createdAt: Number(r.createdAt),
+});
+
+const toContact = (r: Selectable<Database['contacts']>): Contact => ({
+  id: r.id, orgId: r.orgId, displayName: r.displayName, email: r.email, phone: r.phone, createdAt: Number(r.createdAt),
+});
+
+const toStaff = (r: Selectable<Database['staff']>): Staff => ({
+  id: r.id, orgId: r.orgId, displayName: r.displayName, slackUserId: r.slackUserId,
+});
+
+/** The queries, bound to either the root connection or an open transaction. */
+class KyselyOps implements StoreOps {
+  constructor(protected readonly db: Db) {}
+
+  async countOrganizations(): Promise<number> {
+    const r = await this.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async createOrganization(org: Organization): Promise<void> {
+    await this.db.insertInto('organizations').values(org).execute();
+  }
+
+  async getOrganization(id: string): Promise<Organization | undefined> {
+    const r = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && { ...r, createdAt: Number(r.createdAt) };
+  }
+
+  async createInbox(inbox: Inbox): Promise<void> {
+    await this.db.insertInto('inboxes').values({ ...inbox, settings: JSON.stringify(inbox.settings) }).execute();
+  }
+
+  async findInboxByPublicKey(publicKey: string): Promise<Inbox | undefined> {
+    const r = await this.db.selectFrom('inboxes').selectAll().where('publicKey', '=', publicKey).executeTakeFirst();
+    return r && toInbox(r);
+  }
+
+  async getInbox(orgId: string, id: string): Promise<Inbox | undefined> {
+    const r = await this.db.selectFrom('inboxes').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return r && toInbox(r);
+  }
+
+  async listInboxes(orgId: string): Promise<Inbox[]> {
+    const rows = await this.db.selectFrom('inboxes').selectAll().where('orgId', '=', orgId).orderBy('createdAt').execute();
+    return rows.map(toInbox);
+  }
+
+  async findFirstWebInbox(): Promise<Inbox | undefined> {
+    const r = await this.db.selectFrom('inboxes').selectAll().where('channel', '=', 'web').orderBy('createdAt').limit(1).executeTakeFirst();
+    return r && toInbox(r);
+  }
+
+  async findContactByIdentity(orgId: string, channel: string, externalId: string): Promise<Contact | undefined> {
+    const r = await this.db.selectFrom('contactIdentities as i')
+      .innerJoin('contacts as c', 'c.id', 'i.contactId')
+      .selectAll('c')
+      .where('i.orgId', '=', orgId).where('i.channel', '=', channel).where('i.externalId', '=', externalId)
+      .executeTakeFirst();
+    return r && toContact(r);
+  }
+
+  async createContact(contact: Contact, identity: { channel: string; externalId: string }): Promise<void> {
+    await this.db.insertInto('contacts').values({ ...contact, updatedAt: contact.createdAt }).execute();
+    await this.db.insertInto('contactIdentities').values({
+      orgId: contact.orgId, contactId: contact.id, channel: identity.channel, externalId: identity.externalId,
+      createdAt: contact.createdAt,
+    }).execute();
+  }
+
+  async updateContact(orgId: string, id: string, patch: ContactPatch): Promise<void> {
+    await this.db.updateTable('contacts').set({ ...patch, updatedAt: Date.now() })
+      .where('orgId', '=', orgId).where('id', '=', id).execute();
+  }
+
+  async getContact(orgId: string, id: string): Promise<Contact | undefined> {
+    const r = await this.db.selectFrom('contacts').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return r && toContact(r);
+  }
+
+  async upsertSlackStaff(orgId: string, slackUserId: string, displayName: string): Promise<Staff> {
+    const now = Date.now();
+    await this.db.insertInto('staff')
+      .values({ id: newId('stf'), orgId, displayName, email: null, role: 'agent', slackUserId, createdAt: now, updatedAt: now })
+      .onConflict((oc) => oc.columns(['orgId', 'slackUserId']).doUpdateSet({ displayName, updatedAt: now }))
+      .execute();
+    const r = await this.db.selectFrom('staff').selectAll()
+      .where('orgId', '=', orgId).where('slackUserId', '=', slackUserId).executeTakeFirstOrThrow();
+    return toStaff(r);
+  }
+
+  async getStaff(orgId: string, id: string): Promise<Staff | undefined> {
+    const r = await this.db.selectFrom('staff').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return r && toStaff(r);
+  }
+
+  async createConversation(c: Conversation): Promise<void> {
+    await this.db.insertInto('conversations').values(c).execute();
+  }
+
+  async getConversation(orgId: string, id: string): Promise<Conversation | undefined> {
+    const r = await this.db.selectFrom('conversations').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return r && toConversation(r);
+  }
+
+  async findLatestConversation(orgId: string, inboxId: string, contactId: string): Promise<Conversation | undefined> {
+    const r = await this.db.selectFrom('conversations').selectAll()
+      .where('orgId', '=', orgId).where('contactId', '=', contactId).where('inboxId', '=', inboxId)
+      .orderBy('createdAt', 'desc').limit(1).executeTakeFirst();
+    return r && toConversation(r);
+  }
+
+  async findConversationBySlackThread(channelId: string, threadTs: string): Promise<Conversation | undefined> {
+    const r = await this.db.selectFrom('conversations').selectAll()
+      .where('slackChannelId', '=', channelId).where('slackThreadTs', '=', threadTs).executeTakeFirst();
+    return r && toConversation(r);
+  }
+
+  async updateConversation(orgId: string, id: string, patch: ConversationPatch): Promise<void> {
+    await this.db.updateTable('conversations').set(patch).where('orgId', '=', orgId).where('id', '=', id).execute();
+  }
+
+  async insertMessage(m: NewMessage): Promise<{ message: Message; created: boolean }> {
+    const inserted = await this.db.insertInto('messages').values(m)
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { message: toMessage(inserted), created: true };
+    let q = this.db.selectFrom('messages').selectAll().where('orgId', '=', m.orgId);
+    q = m.clientId != null
+      ? q.where('conversationId', '=', m.conversationId).where('clientId', '=', m.clientId)
+      : q.where('source', '=', m.source).where('sourceId', '=', m.sourceId);
+    const existing = await q.executeTakeFirstOrThrow();
+    return { message: toMessage(existing), created: false };
+  }
+
+  async getMessage(orgId: string, id: number): Promise<Message | undefined> {
+    const r = await this.db.selectFrom('messages').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return r && toMessage(r);
+  }
+
+  async firstMessage(orgId: string, conversationId: string): Promise<Message | undefined> {
+    const r = await this.db.selectFrom('messages').selectAll()
+      .where('orgId', '=', orgId).where('conversationId', '=', conversationId).where('kind', '=', 'message')
+      .orderBy('id').limit(1).executeTakeFirst();
+    return r && toMessage(r);
+  }
+
+  async listContactMessagesAfter(orgId: string, inboxId: string, contactId: string, afterId: number, limit: number): Promise<Message[]> {
+    // Newest `limit` after the cursor, returned oldest first: a long-absent visitor gets the recent
+    // history, not the first page of it.
+    const rows = await this.db.selectFrom('messages as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversationId')
+      .selectAll('m')
+      .where('c.orgId', '=', orgId).where('c.inboxId', '=', inboxId).where('c.contactId', '=', contactId)
+      .where('m.kind', '=', 'message').where('m.id', '>', afterId)
+      .orderBy('m.id', 'desc').limit(limit).execute();
+    return rows.map(toMessage).reverse();
+  }
+
+  async enqueueJob(job: NewJob): Promise<number | undefined> {
+    const now = Date.now();
+    const r = await this.db.insertInto('jobs').values({
+      orgId: job.orgId, kind: job.kind, payload: JSON.stringify(job.payload), dedupeKey: job.dedupeKey ?? null,
+      queueKey: job.queueKey, status: 'pending', attempts: 0, runAt: job.runAt ?? now, lockedUntil: null,
+      lastError: null, createdAt: now, updatedAt: now,
+    }).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
+    return r ? Number(r.id) : undefined;
+  }
+}
+
+export class KyselyStore extends KyselyOps implements Store {
+  constructor(private readonly root: Kysely<Database>, readonly dialect: Dialect) {
+    super(root);
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.root, provider: migrationProvider(this.dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) {
+      throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+    }
+  }
+
+  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
+    return this.root.transaction().execute((trx) => fn(new KyselyOps(trx)));
+  }
+
+  async claimJobs(now: number, limit: number, leaseMs: number): Promise<Job[]> {
+    // A job is due when pending and its time has come, or running with an expired lease (its
+    // worker died). It may run only if no older job of its queue key is still unfinished.
+    const candidates = await this.root.selectFrom('jobs as j')
+      .select(['j.id'])
+      .where((eb) => eb.or([
+        eb.and([eb('j.status', '=', 'pending'), eb('j.runAt', '<=', now)]),
+        eb.and([eb('j.status', '=', 'running'), eb('j.lockedUntil', '<', now)]),
+      ]))
+      .where(({ not, exists, selectFrom }) => not(exists(
+        selectFrom('jobs as e').select('e.id')
+          .whereRef('e.queueKey', '=', 'j.queueKey')
+          .whereRef('e.id', '<', 'j.id')
+          .where('e.status', 'in', ['pending', 'running']),
+      )))
+      .orderBy('j.id').limit(limit).execute();
+
+    const claimed: Job[] = [];
+    for (const { id } of candidates) {
+      // Compare-and-set: on PostgreSQL with many nodes, only one of them wins each job.
+      const row = await this.root.updateTable('jobs')
+        .set({ status: 'running', lockedUntil: now + leaseMs, attempts: sql`attempts + 1`, updatedAt: now })
+        .where('id', '=', id)
+        .where((eb) => eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('runAt', '<=', now)]),
+          eb.and([eb('status', '=', 'running'), eb('lockedUntil', '<', now)]),
+        ]))
+        .returningAll().executeTakeFirst();
+      if (row) {
+        claimed.push({
+          id: Number(row.id), orgId: row.orgId, kind: row.kind, payload: JSON.parse(row.payload) as unknown,
+          queueKey: row.queueKey, attempts: row.attempts, createdAt: Number(row.createdAt),
+        });
+      }
+    }
+    return claimed;
+  }
+
+  async completeJob(id: number, now: number): Promise<void> {
+    await this.root.updateTable('jobs')
+      .set({ status: 'done', payload: '{}', lockedUntil: null, lastError: null, updatedAt: now })
+      .where('id', '=', id).execute();
+  }
+
+  async retryJob(id: number, runAt: number, error: string, now: number): Promise<void> {
+    await this.root.updateTable('jobs')
+      .set({ status: 'pending', runAt, lockedUntil: null, lastError: error.slice(0, 500), updatedAt: now })
+      .where('id', '=', id).execute();
+  }
+
+  async buryJob(id: number, error: string, now: number): Promise<void> {
+    await this.root.updateTable('jobs')
+      .set({ status: 'dead', lockedUntil: null, lastError: error.slice(0, 500), updatedAt: now })
+      .where('id', '=', id).execute();
+  }
+
+  async jobCounts(): Promise<JobCounts> {
+    const rows = await this.root.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status').execute();
+    const counts: JobCounts = { pending: 0, running: 0, dead: 0, done: 0 };
+    for (const r of rows) {
+      if (r.status in counts) counts[r.status as keyof JobCounts] = Number(r.n);
+    }
+    return counts;
+  }
+
+  async requeueDeadJobs(now: number): Promise<number> {
+    const r = await this.root.updateTable('jobs')
+      .set({ status: 'pending', runAt: now, attempts: 0, updatedAt: now })
+      .where('status', '=', 'dead').executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async close(): Promise<void> {
+    await this.root.destroy();
+  }
+}

@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../types.ts';
+import { coreMigration } from './001-core.ts';
+
+/**
+ * Versioned migrations, compiled into the program (no files to find at run time).
+ * Append only: a released migration is never edited, a change is a new entry.
+ */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '001-core': coreMigration(dialect),
+      };
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Table shapes as Kysely sees them (camelCase in code, snake_case in SQL via CamelCasePlugin).
+ * Timestamps are epoch milliseconds in BIGINT columns, identical on SQLite and PostgreSQL.
+ */
+import type { Generated } from 'kysely';
+
+export interface OrganizationsTable { id: string; name: string; slug: string; createdAt: number }
+
+export interface InboxesTable {
+  id: string; orgId: string; name: string; channel: string; publicKey: string;
+  /** JSON: InboxSettings */
+  settings: string;
+  createdAt: number;
+}
+
+export interface ContactsTable {
+  id: string; orgId: string; displayName: string | null; email: string | null; phone: string | null;
+  createdAt: number; updatedAt: number;
+}
+
+export interface ContactIdentitiesTable {
+  orgId: string; contactId: string; channel: string; externalId: string; createdAt: number;
+}
+
+export interface StaffTable {
+  id: string; orgId: string; displayName: string; email: string | null; role: string;
+  slackUserId: string | null; createdAt: number; updatedAt: number;
+}
+
+export interface ConversationsTable {
+  id: string; orgId: string; inboxId: string; contactId: string; channel: string; ref: string;
+  status: string; assigneeId: string | null; slackChannelId: string | null; slackThreadTs: string | null;
+  createdAt: number; updatedAt: number; lastMessageAt: number; resolvedAt: number | null;
+}
+
+export interface MessagesTable {
+  id: Generated<number>; orgId: string; conversationId: string; direction: string; kind: string;
+  authorType: string; authorStaffId: string | null; authorName: string | null; body: string;
+  clientId: string | null; source: string; sourceId: string | null; createdAt: number;
+}
+
+export interface JobsTable {
+  id: Generated<number>; orgId: string | null; kind: string;
+  /** JSON; cleared when the job completes so delivered content does not linger in the queue. */
+  payload: string;
+  /** Unique when set: a second enqueue with the same key is a no-op (webhook de-duplication). */
+  dedupeKey: string | null;
+  /** Jobs with the same key run one at a time in id order (per-conversation ordering). */
+  queueKey: string;
+  status: string; attempts: number; runAt: number; lockedUntil: number | null; lastError: string | null;
+  createdAt: number; updatedAt: number;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  inboxes: InboxesTable;
+  contacts: ContactsTable;
+  contactIdentities: ContactIdentitiesTable;
+  staff: StaffTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  jobs: JobsTable;
+}

@@ -1,0 +1,28 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely';
+import type { Database } from '../schema.ts';
+import { KyselyStore } from '../kysely-store.ts';
+
+/**
+ * The embedded default: one SQLite file under DATA_DIR, in WAL mode so readers never wait on the
+ * writer, with foreign keys enforced. `:memory:` is accepted for tests.
+ */
+export async function openSqliteStore(dataDir: string | ':memory:'): Promise<KyselyStore> {
+  let file = ':memory:';
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    file = join(dataDir, 'bedside.sqlite');
+  }
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL is durable across process crashes in WAL mode; only a power loss can drop the last commit.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  const store = new KyselyStore(db, 'sqlite');
+  await store.migrate();
+  return store;
+}

@@ -1,0 +1,99 @@
+/**
+ * The storage contract. Feature code depends on this interface only; the SQLite (embedded) and
+ * PostgreSQL implementations share one Kysely query layer and pass one contract suite.
+ * Every lookup that takes an id also takes the organization: a row of another practice is
+ * "not found", never returned.
+ */
+import type {
+  Contact, Conversation, Inbox, Message, Organization, Staff,
+} from '../domain/types.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export type NewMessage = Omit<Message, 'id'>;
+
+export interface Job {
+  id: number;
+  orgId: string | null;
+  kind: string;
+  payload: unknown;
+  queueKey: string;
+  attempts: number;
+  createdAt: number;
+}
+
+export interface NewJob {
+  orgId: string | null;
+  kind: string;
+  payload: unknown;
+  queueKey: string;
+  dedupeKey?: string;
+  runAt?: number;
+}
+
+export interface JobCounts { pending: number; running: number; dead: number; done: number }
+
+export type ConversationPatch = Partial<Pick<Conversation,
+  'status' | 'assigneeId' | 'slackChannelId' | 'slackThreadTs' | 'updatedAt' | 'lastMessageAt' | 'resolvedAt'>>;
+
+export type ContactPatch = Partial<Pick<Contact, 'displayName' | 'email' | 'phone'>>;
+
+export interface StoreOps {
+  countOrganizations(): Promise<number>;
+  createOrganization(org: Organization): Promise<void>;
+  getOrganization(id: string): Promise<Organization | undefined>;
+
+  createInbox(inbox: Inbox): Promise<void>;
+  findInboxByPublicKey(publicKey: string): Promise<Inbox | undefined>;
+  getInbox(orgId: string, id: string): Promise<Inbox | undefined>;
+  listInboxes(orgId: string): Promise<Inbox[]>;
+  /** The oldest website inbox of any organization (the demo page of a single-practice install). */
+  findFirstWebInbox(): Promise<Inbox | undefined>;
+
+  findContactByIdentity(orgId: string, channel: string, externalId: string): Promise<Contact | undefined>;
+  createContact(contact: Contact, identity: { channel: string; externalId: string }): Promise<void>;
+  updateContact(orgId: string, id: string, patch: ContactPatch): Promise<void>;
+  getContact(orgId: string, id: string): Promise<Contact | undefined>;
+
+  /** Staff known by their Slack user id; created on first sight, display name kept current. */
+  upsertSlackStaff(orgId: string, slackUserId: string, displayName: string): Promise<Staff>;
+  getStaff(orgId: string, id: string): Promise<Staff | undefined>;
+
+  createConversation(conversation: Conversation): Promise<void>;
+  getConversation(orgId: string, id: string): Promise<Conversation | undefined>;
+  /** The contact's most recent conversation in an inbox, whatever its status. */
+  findLatestConversation(orgId: string, inboxId: string, contactId: string): Promise<Conversation | undefined>;
+  findConversationBySlackThread(channelId: string, threadTs: string): Promise<Conversation | undefined>;
+  updateConversation(orgId: string, id: string, patch: ConversationPatch): Promise<void>;
+
+  /**
+   * Inserts unless a message with the same (conversation, clientId) or (org, source, sourceId)
+   * exists; then returns that one with created=false. This is what makes retries harmless.
+   */
+  insertMessage(message: NewMessage): Promise<{ message: Message; created: boolean }>;
+  getMessage(orgId: string, id: number): Promise<Message | undefined>;
+  firstMessage(orgId: string, conversationId: string): Promise<Message | undefined>;
+  /** Patient-visible messages of a contact in an inbox with id > afterId, oldest first. */
+  listContactMessagesAfter(orgId: string, inboxId: string, contactId: string, afterId: number, limit: number): Promise<Message[]>;
+
+  /** Returns the new job id, or undefined when dedupeKey was already used. */
+  enqueueJob(job: NewJob): Promise<number | undefined>;
+}
+
+export interface JobQueueStore {
+  /** Leases up to `limit` due jobs, at most one per queue key, oldest first. */
+  claimJobs(now: number, limit: number, leaseMs: number): Promise<Job[]>;
+  completeJob(id: number, now: number): Promise<void>;
+  retryJob(id: number, runAt: number, error: string, now: number): Promise<void>;
+  buryJob(id: number, error: string, now: number): Promise<void>;
+  jobCounts(): Promise<JobCounts>;
+  /** Dead jobs back to pending, e.g. after fixing a Slack token. Returns how many. */
+  requeueDeadJobs(now: number): Promise<number>;
+}
+
+export interface Store extends StoreOps, JobQueueStore {
+  readonly dialect: Dialect;
+  /** Runs `fn` in one database transaction: all of its writes land, or none. */
+  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
