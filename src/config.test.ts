@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'secret-123456', SLACK_CHANNEL_ID: 'C0123ABCD' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('boots with no configuration at all: embedded data dir, demo, local URL', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.dataDir).toBe('./data');
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.demo).toBe(true);
+    expect(c.slack).toBeUndefined();
+  });
+
+  it('names the variable of a bad setting, without echoing its value', () => {
+    const p = problems({ PORT: 'eighty' });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^PORT: /);
+    expect(p.join()).not.toContain('eighty');
+    expect(problems({ PUBLIC_URL: 'ftp://x' })[0]).toMatch(/^PUBLIC_URL: /);
+    expect(problems({ SLACK_CONTENT: 'everything', ...slackEnv })[0]).toMatch(/^SLACK_CONTENT: /);
+  });
+
+  it('does not echo a secret it rejects', () => {
+    const p = problems({ ...slackEnv, SLACK_BOT_TOKEN: 'not-a-token-SENSITIVE' });
+    expect(p[0]).toMatch(/^SLACK_BOT_TOKEN: /);
+    expect(p.join()).not.toContain('SENSITIVE');
+  });
+
+  it('requires the Slack variables together and says which is missing', () => {
+    const p = problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_CHANNEL_ID: 'C0123ABCD' });
+    expect(p).toEqual([expect.stringMatching(/^SLACK_SIGNING_SECRET: required when/)]);
+  });
+
+  it('reads Slack with notice as the default content mode and normalises the API URL', () => {
+    const c = loadConfig({ ...slackEnv, SLACK_API_URL: 'http://127.0.0.1:4010/api', PUBLIC_URL: 'https://clinic.example/' });
+    expect(c.slack).toMatchObject({ content: 'notice', apiUrl: 'http://127.0.0.1:4010/api/', channelId: 'C0123ABCD' });
+    expect(c.publicUrl).toBe('https://clinic.example');
+    expect(loadConfig({ ...slackEnv, SLACK_CONTENT: 'full' }).slack?.content).toBe('full');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', SLACK_BOT_TOKEN: '' }).port).toBe(3000);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The Store contract: one suite, run against every implementation (SQLite now; PostgreSQL joins
+ * with its own *.test.ts that calls this). It pins down the behaviours the features rely on:
+ * tenant isolation, idempotent inserts, transactions, and the job queue's leasing rules.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId, newPublicKey } from '../domain/ids.ts';
+import type { Contact, Conversation, Inbox, Organization } from '../domain/types.ts';
+import type { NewMessage, Store } from './types.ts';
+
+export function runStoreContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => { store = await open(); });
+    afterEach(async () => { await store.close(); });
+
+    async function practice(slug: string) {
+      const now = Date.now();
+      const org: Organization = { id: newId('org'), name: `Practice ${slug}`, slug, createdAt: now };
+      const inbox: Inbox = {
+        id: newId('ibx'), orgId: org.id, name: 'Web', channel: 'web', publicKey: newPublicKey(),
+        settings: { greeting: 'Hi', color: '#000000', preChat: { enabled: false, fields: [] } }, createdAt: now,
+      };
+      const contact: Contact = { id: newId('ct'), orgId: org.id, displayName: 'Test Patient', email: null, phone: null, createdAt: now };
+      const conversation: Conversation = {
+        id: newId('cv'), orgId: org.id, inboxId: inbox.id, contactId: contact.id, channel: 'web', ref: 'ABCDE',
+        status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null, createdAt: now, updatedAt: now,
+        lastMessageAt: now, resolvedAt: null,
+      };
+      await store.createOrganization(org);
+      await store.createInbox(inbox);
+      await store.createContact(contact, { channel: 'web', externalId: `visitor-${slug}` });
+      await store.createConversation(conversation);
+      return { org, inbox, contact, conversation };
+    }
+
+    const msg = (c: Conversation, over: Partial<NewMessage> = {}): NewMessage => ({
+      orgId: c.orgId, conversationId: c.id, direction: 'in', kind: 'message', authorType: 'contact', authorStaffId: null,
+      authorName: null, body: 'hello', clientId: null, source: 'web', sourceId: null, createdAt: Date.now(), ...over,
+    });
+
+    it('finds records only within their organization', async () => {
+      const a = await practice('a');
+      const b = await practice('b');
+      expect(await store.getConversation(a.org.id, a.conversation.id)).toMatchObject({ id: a.conversation.id, ref: 'ABCDE' });
+      expect(await store.getConversation(b.org.id, a.conversation.id)).toBeUndefined();
+      expect(await store.getContact(b.org.id, a.contact.id)).toBeUndefined();
+      expect(await store.getInbox(b.org.id, a.inbox.id)).toBeUndefined();
+      expect(await store.findContactByIdentity(b.org.id, 'web', 'visitor-a')).toBeUndefined();
+      expect((await store.findContactByIdentity(a.org.id, 'web', 'visitor-a'))?.id).toBe(a.contact.id);
+      const { message } = await store.insertMessage(msg(a.conversation));
+      expect(await store.getMessage(b.org.id, message.id)).toBeUndefined();
+      await store.updateConversation(b.org.id, a.conversation.id, { status: 'resolved' });
+      expect((await store.getConversation(a.org.id, a.conversation.id))?.status).toBe('open');
+    });
+
+    it('round-trips inbox settings and finds an inbox by its public key', async () => {
+      const a = await practice('a');
+      expect(await store.findInboxByPublicKey(a.inbox.publicKey)).toEqual(a.inbox);
+      expect(await store.findInboxByPublicKey('pk_unknown')).toBeUndefined();
+    });
+
+    it('inserts a message once per client id and once per source id', async () => {
+      const { conversation } = await practice('a');
+      const first = await store.insertMessage(msg(conversation, { clientId: 'client-0001', body: 'first' }));
+      const again = await store.insertMessage(msg(conversation, { clientId: 'client-0001', body: 'changed' }));
+      expect(first.created).toBe(true);
+      expect(again).toEqual({ created: false, message: first.message });
+      const s1 = await store.insertMessage(msg(conversation, { source: 'slack', sourceId: 'C1:1.2', direction: 'out' }));
+      const s2 = await store.insertMessage(msg(conversation, { source: 'slack', sourceId: 'C1:1.2', direction: 'out' }));
+      expect(s2.created).toBe(false);
+      expect(s2.message.id).toBe(s1.message.id);
+      const plain = await store.insertMessage(msg(conversation));
+      const plain2 = await store.insertMessage(msg(conversation));
+      expect(plain2.message.id).toBeGreaterThan(plain.message.id);
+    });
+
+    it('replays only patient-visible messages after a cursor, oldest first', async () => {
+      const { org, inbox, contact, conversation } = await practice('a');
+      const m1 = (await store.insertMessage(msg(conversation, { body: 'one' }))).message;
+      await store.insertMessage(msg(conversation, { body: 'internal', kind: 'note', direction: 'out', authorType: 'staff' }));
+      const m3 = (await store.insertMessage(msg(conversation, { body: 'three', direction: 'out', authorType: 'staff' }))).message;
+      const all = await store.listContactMessagesAfter(org.id, inbox.id, contact.id, 0, 10);
+      expect(all.map((m) => m.body)).toEqual(['one', 'three']);
+      expect((await store.listContactMessagesAfter(org.id, inbox.id, contact.id, m1.id, 10)).map((m) => m.id)).toEqual([m3.id]);
+      expect((await store.listContactMessagesAfter(org.id, inbox.id, contact.id, 0, 1)).map((m) => m.id)).toEqual([m3.id]);
+    });
+
+    it('rolls a failed transaction back completely', async () => {
+      const { conversation } = await practice('a');
+      await expect(store.transaction(async (tx) => {
+        await tx.insertMessage(msg(conversation, { clientId: 'rollback-1' }));
+        await tx.enqueueJob({ orgId: conversation.orgId, kind: 'x', payload: {}, queueKey: 'q' });
+        throw new Error('boom');
+      })).rejects.toThrow('boom');
+      const again = await store.insertMessage(msg(conversation, { clientId: 'rollback-1' }));
+      expect(again.created).toBe(true);
+      expect(await store.jobCounts()).toMatchObject({ pending: 0 });
+    });
+
+    it('finds a conversation by its Slack thread', async () => {
+      const { org, conversation } = await practice('a');
+      await store.updateConversation(org.id, conversation.id, { slackChannelId: 'C1', slackThreadTs: '171.0001' });
+      expect((await store.findConversationBySlackThread('C1', '171.0001'))?.id).toBe(conversation.id);
+      expect(await store.findConversationBySlackThread('C1', '171.0002')).toBeUndefined();
+    });
+
+    it('keeps one staff row per Slack user and updates the name', async () => {
+      const { org } = await practice('a');
+      const s1 = await store.upsertSlackStaff(org.id, 'U1', 'Nurse Ann');
+      const s2 = await store.upsertSlackStaff(org.id, 'U1', 'Ann B.');
+      expect(s2.id).toBe(s1.id);
+      expect(s2.displayName).toBe('Ann B.');
+    });
+
+    describe('job queue', () => {
+      it('ignores a second enqueue with the same dedupe key', async () => {
+        expect(await store.enqueueJob({ orgId: null, kind: 'k', payload: { a: 1 }, queueKey: 'q', dedupeKey: 'evt-1' })).toBeTypeOf('number');
+        expect(await store.enqueueJob({ orgId: null, kind: 'k', payload: { a: 2 }, queueKey: 'q', dedupeKey: 'evt-1' })).toBeUndefined();
+        expect((await store.jobCounts()).pending).toBe(1);
+      });
+
+      it('leases due jobs once, one per queue key, in order', async () => {
+        const now = Date.now();
+        const a1 = await store.enqueueJob({ orgId: null, kind: 'k', payload: { n: 1 }, queueKey: 'a' });
+        const a2 = await store.enqueueJob({ orgId: null, kind: 'k', payload: { n: 2 }, queueKey: 'a' });
+        const b1 = await store.enqueueJob({ orgId: null, kind: 'k', payload: { n: 3 }, queueKey: 'b' });
+        await store.enqueueJob({ orgId: null, kind: 'k', payload: { n: 4 }, queueKey: 'c', runAt: now + 60_000 });
+        const first = await store.claimJobs(now, 10, 1000);
+        expect(first.map((j) => j.id)).toEqual([a1, b1]);
+        expect(first[0]).toMatchObject({ payload: { n: 1 }, attempts: 1 });
+        expect(await store.claimJobs(now, 10, 1000)).toEqual([]);
+        await store.completeJob(a1 as number, now);
+        expect((await store.claimJobs(now, 10, 1000)).map((j) => j.id)).toEqual([a2]);
+      });
+
+      it('re-leases a job whose lease expired (its worker died)', async () => {
+        const now = Date.now();
+        const id = await store.enqueueJob({ orgId: null, kind: 'k', payload: {}, queueKey: 'a' });
+        await store.claimJobs(now, 10, 1000);
+        expect(await store.claimJobs(now + 500, 10, 1000)).toEqual([]);
+        const again = await store.claimJobs(now + 1001, 10, 1000);
+        expect(again.map((j) => [j.id, j.attempts])).toEqual([[id, 2]]);
+      });
+
+      it('retries later, dead-letters, requeues, and clears payloads of finished jobs', async () => {
+        const now = Date.now();
+        const id = (await store.enqueueJob({ orgId: null, kind: 'k', payload: { secret: 'x' }, queueKey: 'a' })) as number;
+        await store.claimJobs(now, 10, 1000);
+        await store.retryJob(id, now + 5000, 'RetryableError: slack http 503', now);
+        expect(await store.claimJobs(now + 4999, 10, 1000)).toEqual([]);
+        expect(await store.claimJobs(now + 5000, 10, 1000)).toHaveLength(1);
+        await store.buryJob(id, 'PermanentError: slack error channel_not_found', now);
+        expect(await store.jobCounts()).toMatchObject({ dead: 1, pending: 0 });
+        // A dead job no longer holds up its queue key.
+        const next = await store.enqueueJob({ orgId: null, kind: 'k', payload: {}, queueKey: 'a' });
+        const later = Date.now() + 1;
+        expect((await store.claimJobs(later, 10, 1000)).map((j) => j.id)).toEqual([next]);
+        await store.completeJob(next as number, later);
+        expect(await store.requeueDeadJobs(later)).toBe(1);
+        const [requeued] = await store.claimJobs(later, 10, 1000);
+        expect(requeued).toMatchObject({ id, attempts: 1, payload: { secret: 'x' } });
+        await store.completeJob(id, later);
+        expect(await store.jobCounts()).toMatchObject({ done: 2, dead: 0, pending: 0 });
+      });
+    });
+  });
+}
