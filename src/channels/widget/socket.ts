@@ -49,7 +49,10 @@ export function profileComplete(inbox: Inbox, contact: Contact | undefined): boo
 }
 
 function profileAcceptable(inbox: Inbox, p: VisitorProfile): boolean {
-  const { fields } = inbox.settings.preChat;
+  const { enabled, fields } = inbox.settings.preChat;
+  if (!p.name && !p.email && !p.phone) return false;
+  // Without a pre-chat form, whatever the visitor chose to tell is welcome.
+  if (!enabled) return true;
   if (fields.includes('name') && !p.name) return false;
   const reachable = fields.filter((f) => f === 'email' || f === 'phone');
   return reachable.length === 0 || reachable.some((f) => p[f]);

@@ -1,0 +1,79 @@
+/**
+ * Starts Bedside in-process on an ephemeral port with a fresh data directory, wired to a Slack
+ * emulator, with every log line captured for assertions (PHI absence among them).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Inbox } from '../../src/domain/types.ts';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.ts';
+
+export const SLACK = {
+  botToken: 'xoxb-0000000000-test-bot-token',
+  signingSecret: 'test-signing-secret-0123456789',
+  channelId: 'C0FRONTDESK',
+};
+
+export const STAFF = { id: 'U0NURSE001', name: 'nurse.ann', realName: 'Ann Example', displayName: 'Nurse Ann' };
+
+export interface Harness {
+  app: App;
+  url: string;
+  wsUrl: string;
+  inbox: Inbox;
+  slack: SlackEmulator;
+  logs(): string;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  slack?: boolean;
+  /** Reuse a data directory (restart scenarios); a fresh temporary one otherwise. */
+  dataDir?: string;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'bedside-it-'));
+  const slack = await startSlackEmulator({ botToken: SLACK.botToken, signingSecret: SLACK.signingSecret });
+  slack.addUser({ id: STAFF.id, name: STAFF.name, realName: STAFF.realName, displayName: STAFF.displayName });
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const config = loadConfig({
+    PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', NODE_ENV: 'test',
+    JOB_BASE_DELAY_MS: '50', JOB_MAX_DELAY_MS: '400', JOB_POLL_MS: '50', JOB_LEASE_MS: '2000', SHUTDOWN_GRACE_MS: '2000',
+    ...(options.slack === false ? {} : {
+      SLACK_BOT_TOKEN: SLACK.botToken, SLACK_SIGNING_SECRET: SLACK.signingSecret, SLACK_CHANNEL_ID: SLACK.channelId,
+      SLACK_API_URL: slack.apiUrl, SLACK_CONTENT: 'full',
+    }),
+    ...options.env,
+  });
+  const app = await createApp(config, { logDestination: sink });
+  const address = await app.start();
+  const url = address.replace('[::1]', '127.0.0.1');
+  slack.setEventsUrl(`${url}/slack/events`);
+  const inbox = app.demo?.inbox ?? await app.store.findFirstWebInbox();
+  if (!inbox) throw new Error('no inbox');
+  return {
+    app, url, wsUrl: url.replace(/^http/, 'ws'), inbox, slack,
+    logs: () => lines.join(''),
+    async close() {
+      await app.stop();
+      await slack.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function eventually<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
