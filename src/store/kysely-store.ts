@@ -86,6 +86,10 @@ class KyselyOps implements StoreOps {
     return rows.map(toInbox);
   }
 
+  async updateInboxSettings(orgId: string, id: string, settings: InboxSettings): Promise<void> {
+    await this.db.updateTable('inboxes').set({ settings: JSON.stringify(settings) }).where('orgId', '=', orgId).where('id', '=', id).execute();
+  }
+
   async findFirstWebInbox(): Promise<Inbox | undefined> {
     const r = await this.db.selectFrom('inboxes').selectAll().where('channel', '=', 'web').orderBy('createdAt').limit(1).executeTakeFirst();
     return r && toInbox(r);

@@ -5,7 +5,7 @@
  * "not found", never returned.
  */
 import type {
-  Contact, Conversation, Inbox, Message, Organization, Staff,
+  Contact, Conversation, Inbox, InboxSettings, Message, Organization, Staff,
 } from '../domain/types.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -47,6 +47,7 @@ export interface StoreOps {
   findInboxByPublicKey(publicKey: string): Promise<Inbox | undefined>;
   getInbox(orgId: string, id: string): Promise<Inbox | undefined>;
   listInboxes(orgId: string): Promise<Inbox[]>;
+  updateInboxSettings(orgId: string, id: string, settings: InboxSettings): Promise<void>;
   /** The oldest website inbox of any organization (the demo page of a single-practice install). */
   findFirstWebInbox(): Promise<Inbox | undefined>;
 

@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
+import { WidgetClient } from '../support/widget-client.ts';
+
+let h: Harness;
+beforeEach(async () => { h = await startHarness(); });
+afterEach(async () => { await h.close(); });
+
+describe('widget reconnect and resume', () => {
+  it('keeps the conversation across page loads with the signed visitor token', async () => {
+    const first = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const welcome = await first.hello();
+    expect(welcome.messages).toEqual([]);
+    expect(welcome.inbox).toMatchObject({ name: h.inbox.name, preChat: { enabled: false } });
+    await first.say('Hello from page one');
+    await first.close();
+
+    const second = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const back = await second.hello(welcome.token);
+    expect(back.messages.map((m) => [m.from, m.body])).toEqual([['patient', 'Hello from page one']]);
+    await second.close();
+
+    const stranger = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    expect((await stranger.hello()).messages).toEqual([]);
+    await stranger.close();
+  });
+
+  it('delivers a reply sent while the visitor was offline exactly once, after the last seen id', async () => {
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const { token } = await v.hello();
+    const ack = await v.say('Can I move my appointment?');
+    const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts));
+    await v.close();
+
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Yes, to Tuesday 10:00?' });
+    await h.slack.waitFor(async () => (await h.app.store.jobCounts()).done >= 3 && true);
+
+    const again = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const welcome = await again.hello(token, ack.message.id);
+    expect(welcome.messages.map((m) => [m.from, m.body, m.authorName])).toEqual([['staff', 'Yes, to Tuesday 10:00?', 'Nurse Ann']]);
+    // Nothing arrives twice after the replay.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(again.frames.filter((f) => f.type === 'message')).toEqual([]);
+    await again.close();
+  });
+
+  it('stores a message resent after a lost ack once, and acks it with the original', async () => {
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const { token } = await v.hello();
+    const first = await v.say('Is the clinic open on Saturday?', 'client-msg-000001');
+    await v.close();
+
+    const again = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    await again.hello(token, 0);
+    const resent = await again.say('Is the clinic open on Saturday?', 'client-msg-000001');
+    expect(resent.message).toEqual(first.message);
+    await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).length === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.slack.posts(SLACK.channelId)).toHaveLength(1);
+    const contact = await h.app.conversations.findContact(h.inbox, { channel: 'web', externalId: (await again.hello(token)).token.split('.')[2] as string });
+    const all = await h.app.store.listContactMessagesAfter(h.inbox.orgId, h.inbox.id, contact!.id, 0, 10);
+    expect(all).toHaveLength(1);
+    await again.close();
+  });
+
+  it('pushes a staff reply live to every open tab of the visitor, and shows staff typing', async () => {
+    const tab1 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const { token } = await tab1.hello();
+    await tab1.say('Hi there');
+    const tab2 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    await tab2.hello(token);
+    const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts));
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Hello!' });
+    for (const tab of [tab1, tab2]) {
+      const m = await tab.next('message', 0, (f) => f.message.from === 'staff');
+      expect(m.message.body).toBe('Hello!');
+    }
+    const conversation = await h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts);
+    const staff = await h.app.store.upsertSlackStaff(h.inbox.orgId, STAFF.id, 'Nurse Ann');
+    await h.app.conversations.staffTyping(conversation!, staff, true);
+    expect(await tab1.next('typing')).toEqual({ type: 'typing', on: true, name: 'Nurse Ann' });
+    await tab1.close();
+    await tab2.close();
+  });
+
+  it('asks for the pre-chat form when the practice switches it on, and remembers it', async () => {
+    await h.close();
+    h = await startHarness();
+    // Switch the demo inbox's pre-chat form on, as the admin page will.
+    const settings = { ...h.inbox.settings, preChat: { enabled: true, fields: ['name', 'email', 'phone'] as Array<'name' | 'email' | 'phone'> } };
+    await h.app.store.updateInboxSettings(h.inbox.orgId, h.inbox.id, settings);
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const welcome = await v.hello();
+    expect(welcome.profileComplete).toBe(false);
+    expect(welcome.inbox.preChat.enabled).toBe(true);
+    v.send({ type: 'profile', profile: { name: 'Test Patient' } });
+    expect((await v.next('error')).code).toBe('invalid_profile');
+    v.send({ type: 'profile', profile: { name: 'Test Patient', phone: '+1 555 0100' } });
+    await v.next('profile_saved');
+    await v.close();
+    const again = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    expect((await again.hello(welcome.token)).profileComplete).toBe(true);
+    await again.close();
+  });
+});
