@@ -39,8 +39,15 @@ export async function newContext(browser: Browser): Promise<BrowserContext> {
 export function watchProblems(page: Page, ignore: RegExp[] = []): string[] {
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('response', (res) => {
+    const path = new URL(res.url()).pathname;
+    // Browsers ask for a favicon on their own; the demo page has none.
+    if (res.status() >= 400 && path !== '/favicon.ico') problems.push(`HTTP ${res.status()} ${path}`);
+  });
   page.on('console', (msg: ConsoleMessage) => {
     if (msg.type() !== 'error' && msg.type() !== 'warning') return;
+    // Failed responses are reported above, with their URL.
+    if (msg.text().startsWith('Failed to load resource:')) return;
     const text = `${msg.type()}: ${msg.text()}`;
     if (!ignore.some((re) => re.test(text))) problems.push(text);
   });
