@@ -121,7 +121,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       });
 
       it('leases due jobs once, one per queue key, in order', async () => {
-        const now = Date.now();
+        // Claims look a second ahead: jobs enqueued just now are due by then.
+        const now = Date.now() + 1000;
         const a1 = await store.enqueueJob({ orgId: null, kind: 'k', payload: { n: 1 }, queueKey: 'a' });
         const a2 = await store.enqueueJob({ orgId: null, kind: 'k', payload: { n: 2 }, queueKey: 'a' });
         const b1 = await store.enqueueJob({ orgId: null, kind: 'k', payload: { n: 3 }, queueKey: 'b' });
@@ -135,7 +136,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       });
 
       it('re-leases a job whose lease expired (its worker died)', async () => {
-        const now = Date.now();
+        // Claims look a second ahead: jobs enqueued just now are due by then.
+        const now = Date.now() + 1000;
         const id = await store.enqueueJob({ orgId: null, kind: 'k', payload: {}, queueKey: 'a' });
         await store.claimJobs(now, 10, 1000);
         expect(await store.claimJobs(now + 500, 10, 1000)).toEqual([]);
@@ -144,7 +146,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       });
 
       it('retries later, dead-letters, requeues, and clears payloads of finished jobs', async () => {
-        const now = Date.now();
+        // Claims look a second ahead: jobs enqueued just now are due by then.
+        const now = Date.now() + 1000;
         const id = (await store.enqueueJob({ orgId: null, kind: 'k', payload: { secret: 'x' }, queueKey: 'a' })) as number;
         await store.claimJobs(now, 10, 1000);
         await store.retryJob(id, now + 5000, 'RetryableError: slack http 503', now);
