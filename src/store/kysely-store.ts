@@ -262,7 +262,7 @@ export class KyselyStore extends KyselyOps implements Store {
       if (row) {
         claimed.push({
           id: Number(row.id), orgId: row.orgId, kind: row.kind, payload: JSON.parse(row.payload) as unknown,
-          queueKey: row.queueKey, attempts: row.attempts, createdAt: Number(row.createdAt),
+          queueKey: row.queueKey, attempts: row.attempts, lastError: row.lastError, createdAt: Number(row.createdAt),
         });
       }
     }

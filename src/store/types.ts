@@ -19,6 +19,8 @@ export interface Job {
   payload: unknown;
   queueKey: string;
   attempts: number;
+  /** Why the previous attempt failed; null on the first attempt or after a crash (lease expiry). */
+  lastError: string | null;
   createdAt: number;
 }
 

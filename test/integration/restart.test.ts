@@ -68,6 +68,24 @@ describe('restarts', () => {
     await again.close();
   });
 
+  it('posts after a crash even where channel history cannot be read', async () => {
+    proc = await spawnBedside(env, port);
+    const key = await publicKey(proc.url);
+    const visitor = await WidgetClient.connect(proc.url.replace('http', 'ws'), key);
+    await visitor.hello();
+    slack.hangNext('chat.postMessage');
+    slack.failNext('conversations.history', { error: 'missing_scope' });
+    await visitor.say('History is off limits');
+    await slack.waitFor(() => slack.posts(SLACK.channelId).length === 1);
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    await visitor.close();
+    proc = await spawnBedside(env, port);
+    // The check fails permanently: a possible duplicate is better than a lost message.
+    await slack.waitFor(() => slack.calls.filter((c) => c.method === 'chat.postMessage').length === 2, 10_000);
+    expect(slack.calls.filter((c) => c.method === 'conversations.history').map((c) => c.error)).toEqual(['missing_scope']);
+  });
+
   it('a message accepted during a Slack outage survives a crash and is posted after restart', async () => {
     slack.setOutage(true);
     proc = await spawnBedside(env, port);

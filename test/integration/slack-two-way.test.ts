@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
+import { eventually, firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 
 let h: Harness;
@@ -18,8 +18,7 @@ afterEach(async () => {
 /** The visitor writes; resolves with the thread ts once the parent is in Slack. */
 async function openThread(text = 'Do you have parking?'): Promise<string> {
   await visitor.say(text);
-  const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts));
-  return parent.ts;
+  return firstThread(h);
 }
 
 describe('website chat to Slack and back', () => {
@@ -50,6 +49,15 @@ describe('website chat to Slack and back', () => {
     // The first reply claims an unclaimed conversation; Slack's parent shows the owner.
     const update = await h.slack.waitFor(() => h.slack.updates.find((u) => JSON.stringify(u.blocks).includes('Claimed by Nurse Ann')));
     expect(update.ts).toBe(threadTs);
+  });
+
+  it('still delivers a reply when the staff name cannot be looked up', async () => {
+    const threadTs = await openThread();
+    h.slack.failNext('users.info', { error: 'user_not_found' });
+    const from = visitor.frames.length;
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs, user: 'U0GONE0001', text: 'Answer anyway' });
+    const got = await visitor.next('message', from, (f) => f.message.from === 'staff');
+    expect(got.message).toMatchObject({ body: 'Answer anyway', authorName: 'Practice staff' });
   });
 
   it('keeps note: replies internal, and never relays bots, edits or deletions', async () => {

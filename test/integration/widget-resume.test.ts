@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
+import { firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 
 let h: Harness;
@@ -29,7 +29,7 @@ describe('widget reconnect and resume', () => {
     const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
     const { token } = await v.hello();
     const ack = await v.say('Can I move my appointment?');
-    const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts));
+    const parent = { ts: await firstThread(h) };
     await v.close();
 
     await h.slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Yes, to Tuesday 10:00?' });
@@ -69,7 +69,7 @@ describe('widget reconnect and resume', () => {
     await tab1.say('Hi there');
     const tab2 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
     await tab2.hello(token);
-    const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts));
+    const parent = { ts: await firstThread(h) };
     await h.slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Hello!' });
     for (const tab of [tab1, tab2]) {
       const m = await tab.next('message', 0, (f) => f.message.from === 'staff');

@@ -77,3 +77,11 @@ export async function eventually<T>(fn: () => T | undefined | null | false | Pro
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The ts of the first Slack thread Bedside opened, once Bedside has also recorded it. */
+export async function firstThread(h: Harness): Promise<string> {
+  const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts));
+  // Slack has the post a moment before Bedside has recorded its thread.
+  await eventually(() => h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts));
+  return parent.ts;
+}

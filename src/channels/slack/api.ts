@@ -10,8 +10,19 @@ import { PermanentError, RetryableError } from '../../jobs/errors.ts';
 const PERMANENT = new Set([
   'channel_not_found', 'not_in_channel', 'is_archived', 'invalid_auth', 'not_authed', 'account_inactive',
   'token_revoked', 'no_permission', 'missing_scope', 'invalid_blocks', 'msg_too_long', 'message_not_found',
-  'cant_update_message', 'restricted_action', 'user_not_found', 'invalid_arguments',
+  'cant_update_message', 'restricted_action', 'user_not_found', 'invalid_arguments', 'unknown_method',
 ]);
+
+/**
+ * The one failure after which Slack may have applied the call without our hearing back (timeout,
+ * reset connection). A job that failed so, or whose worker died mid-call, looks for its earlier
+ * post before posting again; after any other failure Slack certainly did not post.
+ */
+export const AMBIGUOUS_FAILURE = 'slack unreachable';
+
+export function mayHaveBeenApplied(attempts: number, lastError: string | null): boolean {
+  return attempts > 1 && (lastError === null || lastError.includes(AMBIGUOUS_FAILURE));
+}
 
 export const DELIVERY_EVENT_TYPE = 'bedside_delivery';
 
@@ -69,9 +80,17 @@ export class SlackApi {
    */
   async findDelivered(channel: string, deliveryKey: string, oldestSeconds: number, threadTs?: string): Promise<string | undefined> {
     const oldest = Math.max(0, oldestSeconds).toFixed(6);
-    const res = threadTs
-      ? await this.call(() => this.client.conversations.replies({ channel, ts: threadTs, oldest, limit: 200, include_all_metadata: true }))
-      : await this.call(() => this.client.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true }));
+    let res;
+    try {
+      res = threadTs
+        ? await this.call(() => this.client.conversations.replies({ channel, ts: threadTs, oldest, limit: 200, include_all_metadata: true }))
+        : await this.call(() => this.client.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true }));
+    } catch (err) {
+      // Without history access (scope removed, a Slack-compatible server without the method) the
+      // check cannot be made: posting again risks a duplicate, not posting would lose the message.
+      if (err instanceof PermanentError) return undefined;
+      throw err;
+    }
     const found = (res.messages ?? []).find((m) => {
       const meta = m.metadata as { event_type?: string; event_payload?: { key?: unknown } } | undefined;
       return meta?.event_type === DELIVERY_EVENT_TYPE && meta.event_payload?.key === deliveryKey;
@@ -108,7 +127,7 @@ export class SlackApi {
         throw new RetryableError(`slack error ${code}`);
       }
       if (e.code === ErrorCode.HTTPError) throw new RetryableError(`slack http ${e.statusCode ?? '?'}`);
-      throw new RetryableError('slack unreachable');
+      throw new RetryableError(AMBIGUOUS_FAILURE);
     }
   }
 }

@@ -13,7 +13,7 @@ import { PermanentError } from '../../jobs/errors.ts';
 import type { JobWorker } from '../../jobs/worker.ts';
 import type { Logger } from '../../log.ts';
 import type { Job, Store } from '../../store/types.ts';
-import type { SlackApi } from './api.ts';
+import { mayHaveBeenApplied, type SlackApi } from './api.ts';
 import { parseNote, slackToPlain } from './format.ts';
 import { ACTIONS, renderParent, renderPatientReply } from './render.ts';
 import { blockActionsSchema, eventCallbackSchema, messageEventSchema, type SlackMessageEvent } from './schema.ts';
@@ -63,7 +63,7 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     if (!message) throw new PermanentError('message not found');
     const deliveryKey = `msg-${message.id}`;
     const oldest = job.createdAt / 1000 - LOOKBACK_SECONDS;
-    const isRetry = job.attempts > 1;
+    const isRetry = mayHaveBeenApplied(job.attempts, job.lastError);
 
     if (!conversation.slackThreadTs) {
       // The first message opens the thread: the parent carries it, with the Claim/Resolve buttons.

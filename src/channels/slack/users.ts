@@ -1,3 +1,4 @@
+import { PermanentError } from '../../jobs/errors.ts';
 import type { SlackApi, SlackUser } from './api.ts';
 
 /**
@@ -12,7 +13,11 @@ export class SlackUserCache {
   get(userId: string): Promise<SlackUser> {
     const hit = this.entries.get(userId);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.user;
-    const user = this.api.userInfo(userId);
+    // A name that cannot be looked up (user gone, scope missing) must not stop the reply itself.
+    const user = this.api.userInfo(userId).catch((err: unknown) => {
+      if (err instanceof PermanentError) return { id: userId, displayName: 'Practice staff', isBot: false };
+      throw err;
+    });
     this.entries.set(userId, { at: Date.now(), user });
     user.catch(() => this.entries.delete(userId));
     if (this.entries.size > this.maxEntries) {
