@@ -7,7 +7,8 @@ import type { Store } from '../store/types.ts';
  * 200: the node itself is fine, but someone should look).
  */
 export async function healthRoutes(app: FastifyInstance, deps: { store: Store; isReady(): boolean }): Promise<void> {
-  app.get('/healthz', async (_req, reply) => {
+  // Probes hit this every few seconds: keep them out of the request log.
+  app.get('/healthz', { logLevel: 'warn' }, async (_req, reply) => {
     if (!deps.isReady()) return reply.code(503).send({ status: 'starting_or_stopping' });
     try {
       const jobs = await deps.store.jobCounts();

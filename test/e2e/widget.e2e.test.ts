@@ -47,19 +47,19 @@ async function openDemo(ignore: RegExp[] = []): Promise<{ page: Page; problems: 
   if (!context) throw new Error('no browser context');
   const page = await context.newPage();
   const problems = watchProblems(page, ignore);
-  const __t0=Date.now(); const res = await page.goto(`${harness().url}/demo`); console.log('goto', Date.now()-__t0);
+  const res = await page.goto(`${harness().url}/demo`);
   expect(res?.status()).toBe(200);
-  { const __t=Date.now(); await launcher(page).waitFor({ state: 'visible' }); console.log('L52', Date.now()-__t); }
+  await launcher(page).waitFor({ state: 'visible' });
   return { page, problems };
 }
 
 /** Clicks the launcher and waits until the chat is connected and the caret is in its textbox. */
 async function openChat(page: Page) {
   const chat = chatParts(page);
-  { const __t=Date.now(); await launcher(page).click(); console.log('L59', Date.now()-__t); }
-  { const __t=Date.now(); await chat.textbox.waitFor({ state: 'visible' }); console.log('L60', Date.now()-__t); }
-  { const __t=Date.now(); await until('the Message textbox to have keyboard focus', () => hasTrueFocus(chat.textbox)); console.log('L61', Date.now()-__t); }
-  { const __t=Date.now(); await until('the chat to be connected', async () => (await chat.status.textContent())?.trim() === ''); console.log('L62', Date.now()-__t); }
+  await launcher(page).click();
+  await chat.textbox.waitFor({ state: 'visible' });
+  await until('the Message textbox to have keyboard focus', () => hasTrueFocus(chat.textbox));
+  await until('the chat to be connected', async () => (await chat.status.textContent())?.trim() === '');
   return chat;
 }
 
@@ -102,27 +102,27 @@ describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
     const chat = await openChat(page);
     expect(await button.getAttribute('aria-expanded')).toBe('true');
     // Keystrokes go wherever the focus is: this proves the caret landed in the textbox.
-    { const __t=Date.now(); await page.keyboard.type('Do you have parking?'); console.log('L105', Date.now()-__t); }
-    { const __t=Date.now(); await page.keyboard.press('Enter'); console.log('L106', Date.now()-__t); }
-    { const __t=Date.now(); await expectDelivered(chat, 'Do you have parking?'); console.log('L107', Date.now()-__t); }
+    await page.keyboard.type('Do you have parking?');
+    await page.keyboard.press('Enter');
+    await expectDelivered(chat, 'Do you have parking?');
     expect(await chat.textbox.inputValue()).toBe('');
 
     const parent = await threadParent();
     expect(JSON.stringify(parent.blocks)).toContain('Do you have parking?');
 
-    { const __t=Date.now(); await harness().slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Yes, free parking behind the building' }); console.log('L113', Date.now()-__t); }
+    await harness().slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Yes, free parking behind the building' });
     const reply = chat.bodies('Yes, free parking behind the building');
-    { const __t=Date.now(); await reply.waitFor({ state: 'visible' }); console.log('L115', Date.now()-__t); }
+    await reply.waitFor({ state: 'visible' });
     const replyItem = reply.locator('xpath=..');
     expect(await replyItem.getByText(STAFF.displayName, { exact: true }).count()).toBe(1);
     expect(await replyItem.locator('time').innerText()).toMatch(/\d{1,2}:\d{2}/);
 
     // Second message with the Send button; the caret comes back to the textbox.
-    { const __t=Date.now(); await chat.textbox.fill('And is it free all day?'); console.log('L121', Date.now()-__t); }
-    { const __t=Date.now(); await chat.send.click(); console.log('L122', Date.now()-__t); }
-    { const __t=Date.now(); await expectDelivered(chat, 'And is it free all day?'); console.log('L123', Date.now()-__t); }
+    await chat.textbox.fill('And is it free all day?');
+    await chat.send.click();
+    await expectDelivered(chat, 'And is it free all day?');
     expect(await chat.textbox.inputValue()).toBe('');
-    { const __t=Date.now(); await until('focus back in the textbox after Send', () => hasTrueFocus(chat.textbox)); console.log('L125', Date.now()-__t); }
+    await until('focus back in the textbox after Send', () => hasTrueFocus(chat.textbox));
     const second = await harness().slack.waitFor(() =>
       harness().slack.posts(SLACK.channelId).find((p) => p.thread_ts === parent.ts && p.text === 'And is it free all day?'));
     expect(second.thread_ts).toBe(parent.ts);
@@ -141,34 +141,34 @@ describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
   it('reconnects after the connection drops without losing or doubling a message either way', async () => {
     const { page, problems } = await openDemo([/WebSocket connection to .* failed/, /ERR_INTERNET_DISCONNECTED/]);
     const chat = await openChat(page);
-    { const __t=Date.now(); await chat.textbox.fill('Hello, I have a question'); console.log('L144', Date.now()-__t); }
-    { const __t=Date.now(); await chat.textbox.press('Enter'); console.log('L145', Date.now()-__t); }
-    { const __t=Date.now(); await expectDelivered(chat, 'Hello, I have a question'); console.log('L146', Date.now()-__t); }
+    await chat.textbox.fill('Hello, I have a question');
+    await chat.textbox.press('Enter');
+    await expectDelivered(chat, 'Hello, I have a question');
     const parent = await threadParent();
 
     // Drop the live socket from the server side and keep the browser from reconnecting.
-    { const __t=Date.now(); await context!.setOffline(true); console.log('L150', Date.now()-__t); }
+    await context!.setOffline(true);
     for (const client of harness().app.http.websocketServer.clients) client.terminate();
-    { const __t=Date.now(); await until('the "Reconnecting…" status', async () => (await chat.status.textContent())?.includes('Reconnecting…')); console.log('L152', Date.now()-__t); }
+    await until('the "Reconnecting…" status', async () => (await chat.status.textContent())?.includes('Reconnecting…'));
 
     // While disconnected: the patient writes (it waits in the outbox) and staff answer in Slack.
-    { const __t=Date.now(); await chat.textbox.fill('Can I bring my dog?'); console.log('L155', Date.now()-__t); }
-    { const __t=Date.now(); await chat.textbox.press('Enter'); console.log('L156', Date.now()-__t); }
+    await chat.textbox.fill('Can I bring my dog?');
+    await chat.textbox.press('Enter');
     const pending = chat.bodies('Can I bring my dog?');
-    { const __t=Date.now(); await pending.waitFor({ state: 'visible' }); console.log('L158', Date.now()-__t); }
+    await pending.waitFor({ state: 'visible' });
     expect(await pending.locator('xpath=..').innerText()).toContain('Sending…');
-    { const __t=Date.now(); await harness().slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'We will call you back shortly' }); console.log('L160', Date.now()-__t); }
-    { const __t=Date.now(); await storedStaffReply(parent.ts, 'We will call you back shortly'); console.log('L161', Date.now()-__t); }
+    await harness().slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'We will call you back shortly' });
+    await storedStaffReply(parent.ts, 'We will call you back shortly');
     await sleep(1_500); // a few reconnect attempts fail meanwhile
     expect(await chat.status.textContent()).toContain('Reconnecting…');
     expect(await chat.bodies('We will call you back shortly').count()).toBe(0);
     expect(slackPostsWithText('Can I bring my dog?')).toHaveLength(0);
 
-    { const __t=Date.now(); await context!.setOffline(false); console.log('L167', Date.now()-__t); }
-    { const __t=Date.now(); await until('the chat to be connected again', async () => (await chat.status.textContent())?.trim() === '', 8_000); console.log('L168', Date.now()-__t); }
-    { const __t=Date.now(); await expectDelivered(chat, 'Can I bring my dog?'); console.log('L169', Date.now()-__t); }
-    { const __t=Date.now(); await chat.bodies('We will call you back shortly').waitFor({ state: 'visible' }); console.log('L170', Date.now()-__t); }
-    { const __t=Date.now(); await harness().slack.waitFor(() => slackPostsWithText('Can I bring my dog?').length > 0); console.log('L171', Date.now()-__t); }
+    await context!.setOffline(false);
+    await until('the chat to be connected again', async () => (await chat.status.textContent())?.trim() === '', 8_000);
+    await expectDelivered(chat, 'Can I bring my dog?');
+    await chat.bodies('We will call you back shortly').waitFor({ state: 'visible' });
+    await harness().slack.waitFor(() => slackPostsWithText('Can I bring my dog?').length > 0);
 
     await sleep(500); // anything doubled would have arrived by now
     expect(slackPostsWithText('Can I bring my dog?')).toHaveLength(1);
@@ -183,29 +183,29 @@ describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
   it('shows the earlier conversation once after a page reload', async () => {
     const { page, problems } = await openDemo();
     let chat = await openChat(page);
-    { const __t=Date.now(); await page.keyboard.type('What are your opening hours?'); console.log('L186', Date.now()-__t); }
-    { const __t=Date.now(); await page.keyboard.press('Enter'); console.log('L187', Date.now()-__t); }
-    { const __t=Date.now(); await expectDelivered(chat, 'What are your opening hours?'); console.log('L188', Date.now()-__t); }
+    await page.keyboard.type('What are your opening hours?');
+    await page.keyboard.press('Enter');
+    await expectDelivered(chat, 'What are your opening hours?');
     const parent = await threadParent();
-    { const __t=Date.now(); await harness().slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Monday to Friday, 8:00 to 18:00' }); console.log('L190', Date.now()-__t); }
-    { const __t=Date.now(); await chat.bodies('Monday to Friday, 8:00 to 18:00').waitFor({ state: 'visible' }); console.log('L191', Date.now()-__t); }
+    await harness().slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Monday to Friday, 8:00 to 18:00' });
+    await chat.bodies('Monday to Friday, 8:00 to 18:00').waitFor({ state: 'visible' });
 
-    { const __t=Date.now(); await page.reload(); console.log('L193', Date.now()-__t); }
-    { const __t=Date.now(); await launcher(page).waitFor({ state: 'visible' }); console.log('L194', Date.now()-__t); }
+    await page.reload();
+    await launcher(page).waitFor({ state: 'visible' });
     expect(await launcher(page).getAttribute('aria-expanded')).toBe('false');
     chat = await openChat(page);
-    { const __t=Date.now(); await chat.bodies('Monday to Friday, 8:00 to 18:00').waitFor({ state: 'visible' }); console.log('L197', Date.now()-__t); }
-    { const __t=Date.now(); await sleep(300); console.log('L198', Date.now()-__t); }
+    await chat.bodies('Monday to Friday, 8:00 to 18:00').waitFor({ state: 'visible' });
+    await sleep(300);
     expect(await chat.bodies('What are your opening hours?').count()).toBe(1);
     expect(await chat.bodies('Monday to Friday, 8:00 to 18:00').count()).toBe(1);
     const staffItem = chat.bodies('Monday to Friday, 8:00 to 18:00').locator('xpath=..');
     expect(await staffItem.getByText(STAFF.displayName, { exact: true }).count()).toBe(1);
-    { const __t=Date.now(); await expectDelivered(chat, 'What are your opening hours?'); console.log('L203', Date.now()-__t); }
+    await expectDelivered(chat, 'What are your opening hours?');
 
     // Still the same conversation: a new message goes to the same Slack thread.
-    { const __t=Date.now(); await page.keyboard.type('Thanks!'); console.log('L206', Date.now()-__t); }
-    { const __t=Date.now(); await page.keyboard.press('Enter'); console.log('L207', Date.now()-__t); }
-    { const __t=Date.now(); await harness().slack.waitFor(() => harness().slack.posts(SLACK.channelId).find((p) => p.thread_ts === parent.ts && p.text === 'Thanks!')); console.log('L208', Date.now()-__t); }
+    await page.keyboard.type('Thanks!');
+    await page.keyboard.press('Enter');
+    await harness().slack.waitFor(() => harness().slack.posts(SLACK.channelId).find((p) => p.thread_ts === parent.ts && p.text === 'Thanks!'));
     expect(harness().slack.posts(SLACK.channelId).filter((p) => !p.thread_ts)).toHaveLength(1);
     expect(problems).toEqual([]);
   });
@@ -215,28 +215,28 @@ describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
     const button = launcher(page);
     const chat = chatParts(page);
 
-    { const __t=Date.now(); await page.keyboard.press('Tab'); console.log('L218', Date.now()-__t); }
-    { const __t=Date.now(); await until('the launcher to have focus after Tab', () => hasTrueFocus(button)); console.log('L219', Date.now()-__t); }
-    { const __t=Date.now(); await page.keyboard.press('Enter'); console.log('L220', Date.now()-__t); }
-    { const __t=Date.now(); await until('focus in the Message textbox', () => hasTrueFocus(chat.textbox)); console.log('L221', Date.now()-__t); }
-    { const __t=Date.now(); await until('the chat to be connected', async () => (await chat.status.textContent())?.trim() === ''); console.log('L222', Date.now()-__t); }
-    { const __t=Date.now(); await page.keyboard.type('Typed without a mouse'); console.log('L223', Date.now()-__t); }
-    { const __t=Date.now(); await page.keyboard.press('Enter'); console.log('L224', Date.now()-__t); }
-    { const __t=Date.now(); await expectDelivered(chat, 'Typed without a mouse'); console.log('L225', Date.now()-__t); }
+    await page.keyboard.press('Tab');
+    await until('the launcher to have focus after Tab', () => hasTrueFocus(button));
+    await page.keyboard.press('Enter');
+    await until('focus in the Message textbox', () => hasTrueFocus(chat.textbox));
+    await until('the chat to be connected', async () => (await chat.status.textContent())?.trim() === '');
+    await page.keyboard.type('Typed without a mouse');
+    await page.keyboard.press('Enter');
+    await expectDelivered(chat, 'Typed without a mouse');
     const parent = await threadParent();
     expect(JSON.stringify(parent.blocks)).toContain('Typed without a mouse');
 
-    { const __t=Date.now(); await page.keyboard.press('Escape'); console.log('L229', Date.now()-__t); }
-    { const __t=Date.now(); await until('the chat to close', async () => !(await chatFrameElement(page).isVisible())); console.log('L230', Date.now()-__t); }
-    { const __t=Date.now(); await until('focus back on the launcher', () => hasTrueFocus(button)); console.log('L231', Date.now()-__t); }
+    await page.keyboard.press('Escape');
+    await until('the chat to close', async () => !(await chatFrameElement(page).isVisible()));
+    await until('focus back on the launcher', () => hasTrueFocus(button));
     expect(await button.getAttribute('aria-expanded')).toBe('false');
 
-    { const __t=Date.now(); await page.keyboard.press('Space'); console.log('L234', Date.now()-__t); }
-    { const __t=Date.now(); await until('the chat to reopen', () => chatFrameElement(page).isVisible()); console.log('L235', Date.now()-__t); }
-    { const __t=Date.now(); await until('focus in the Message textbox again', () => hasTrueFocus(chat.textbox)); console.log('L236', Date.now()-__t); }
+    await page.keyboard.press('Space');
+    await until('the chat to reopen', () => chatFrameElement(page).isVisible());
+    await until('focus in the Message textbox again', () => hasTrueFocus(chat.textbox));
     expect(await chat.bodies('Typed without a mouse').count()).toBe(1);
-    { const __t=Date.now(); await page.keyboard.press('Escape'); console.log('L238', Date.now()-__t); }
-    { const __t=Date.now(); await until('focus back on the launcher again', () => hasTrueFocus(button)); console.log('L239', Date.now()-__t); }
+    await page.keyboard.press('Escape');
+    await until('focus back on the launcher again', () => hasTrueFocus(button));
     expect(problems).toEqual([]);
   });
 
