@@ -19,7 +19,7 @@ import type { Inbox } from './domain/types.ts';
 import { ConversationService } from './features/conversations.ts';
 import { registerDeliveryHandler } from './features/delivery.ts';
 import { seedDemoPractice } from './features/demo.ts';
-import { installErrorHandlers } from './http/errors.ts';
+import { frameworkErrorHandler, installErrorHandlers } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { widgetPages } from './http/widget-pages.ts';
@@ -75,6 +75,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Ids in logs let one request be followed without logging anything it carried.
     requestIdHeader: false,
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
   });
   installErrorHandlers(http);
   installSecurityHeaders(http, config.publicUrl.startsWith('https://'));

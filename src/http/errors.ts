@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, errorBody } from '../errors.ts';
 
 /** Fastify's own client errors, mapped to stable codes with messages that echo nothing. */
@@ -9,6 +9,15 @@ const FASTIFY_CODES: Record<string, [string, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'Body is not valid JSON'],
   FST_ERR_VALIDATION: ['invalid_request', 'Request is not valid'],
 };
+
+/**
+ * Errors Fastify raises before routing (a malformed URL, an over-long parameter): its default body
+ * would echo the path, which can carry anything. Passed as the `frameworkErrors` option.
+ */
+export function frameworkErrorHandler(err: FastifyError, _req: unknown, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  void reply.code(status).send(errorBody('bad_request', 'Bad request'));
+}
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -14,6 +14,7 @@
 import { z } from 'zod';
 
 export const MAX_MESSAGE_CHARS = 4000;
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
 const profileSchema = z.object({
   name: z.string().trim().min(1).max(120).optional(),
@@ -29,7 +30,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   }).strict(),
   z.object({
     type: z.literal('message'),
-    clientId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+    clientId: z.string().regex(CLIENT_ID_PATTERN),
     body: z.string().max(MAX_MESSAGE_CHARS).refine((s) => s.trim().length > 0, 'empty message'),
   }).strict(),
   z.object({ type: z.literal('typing'), on: z.boolean() }).strict(),

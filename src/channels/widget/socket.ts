@@ -15,7 +15,7 @@ import type { Logger } from '../../log.ts';
 import { issueVisitorToken, newVisitorId, verifyVisitorToken } from '../../security/visitor-token.ts';
 import type { Store } from '../../store/types.ts';
 import { errorBody } from '../../errors.ts';
-import { clientFrameSchema, type ClientFrame, type ServerFrame, type VisitorProfile } from './protocol.ts';
+import { CLIENT_ID_PATTERN, clientFrameSchema, type ClientFrame, type ServerFrame, type VisitorProfile } from './protocol.ts';
 import { toWidgetInboxInfo, toWidgetMessage } from './present.ts';
 
 export const WIDGET_MAX_FRAME_BYTES = 32 * 1024;
@@ -114,23 +114,25 @@ class WidgetConnection {
   }
 
   private async onFrame(raw: string, isBinary: boolean): Promise<void> {
-    let frame: ClientFrame;
+    let json: unknown;
     try {
       if (isBinary) throw new Error('binary');
-      const parsed = clientFrameSchema.safeParse(JSON.parse(raw));
-      if (!parsed.success) {
-        const clientId = (JSON.parse(raw) as { clientId?: unknown }).clientId;
-        this.send({
-          type: 'error', code: 'invalid_frame', message: 'The message could not be accepted',
-          ...(typeof clientId === 'string' && clientId.length <= 64 ? { clientId } : {}),
-        });
-        return;
-      }
-      frame = parsed.data;
+      json = JSON.parse(raw);
     } catch {
       this.send({ type: 'error', code: 'invalid_frame', message: 'Frames must be JSON objects' });
       return;
     }
+    const parsed = clientFrameSchema.safeParse(json);
+    if (!parsed.success) {
+      // Echo the client id only when it is one: it lets the widget mark that message failed.
+      const clientId = json && typeof json === 'object' ? (json as { clientId?: unknown }).clientId : undefined;
+      this.send({
+        type: 'error', code: 'invalid_frame', message: 'The message could not be accepted',
+        ...(typeof clientId === 'string' && CLIENT_ID_PATTERN.test(clientId) ? { clientId } : {}),
+      });
+      return;
+    }
+    const frame: ClientFrame = parsed.data;
 
     if (frame.type === 'ping') return this.send({ type: 'pong' });
     if (frame.type === 'hello') return this.onHello(frame.token, frame.lastSeenId ?? 0);
