@@ -91,7 +91,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   if (config.slack) {
     const slack = config.slack;
-    const api = new SlackApi(slack.botToken, slack.apiUrl);
+    // A call must give up well before its job's lease ends, or a second run could overlap it.
+    const api = new SlackApi(slack.botToken, slack.apiUrl, Math.min(10_000, config.jobs.leaseMs / 2));
     registerSlackHandlers(worker, {
       store, api, users: new SlackUserCache(api), conversations, config: slack, publicUrl: config.publicUrl,
       log: log.child({ module: 'slack' }),

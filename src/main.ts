@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     `  Health:           ${config.publicUrl}/healthz`,
     ...(inbox ? [
       `  Demo practice:    ${config.publicUrl}/demo`,
-      `  Widget snippet:   <script src="${config.publicUrl}/widget/loader.js" data-inbox="${inbox.publicKey}" async></script>`,
+      `  Widget snippet:   <script src="${config.publicUrl}/widget/loader.js" data-inbox="${inbox.publicKey}" data-color="${inbox.settings.color}" async></script>`,
     ] : []),
     config.slack
       ? `  Slack:            events at ${config.publicUrl}/slack/events, channel ${config.slack.channelId}, content mode "${config.slack.content}"`

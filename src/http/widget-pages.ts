@@ -78,7 +78,7 @@ function demoPage(inbox: Inbox): string {
   <p class="note">In an emergency call 911. Do not use the chat for urgent medical problems.</p></section>
   <p class="note">This is a demo page of Bedside, an open-source patient-messaging desk.</p>
 </main>
-<script src="/widget/loader.js" data-inbox="${escapeHtml(inbox.publicKey)}" async></script>
+<script src="/widget/loader.js" data-inbox="${escapeHtml(inbox.publicKey)}" data-color="${escapeHtml(inbox.settings.color)}" async></script>
 </body>
 </html>`;
 }

@@ -76,10 +76,8 @@ export function chatParts(page: Page) {
     textbox: frame.getByRole('textbox', { name: 'Message' }),
     send: frame.getByRole('button', { name: 'Send', exact: true }),
     status: frame.getByRole('status').first(),
-    /** The message bubble(s) in the log whose text is exactly `text`. */
+    /** The message bubble(s) in the log whose text is exactly `text`; `.locator('xpath=..')` is the whole item. */
     bodies: (text: string) => log.getByText(text, { exact: true }),
-    /** The message item(s) (author, text, time) holding exactly `text`. */
-    item: (text: string) => log.locator('div').filter({ has: frame.getByText(text, { exact: true }) }),
   };
 }
 

@@ -7,25 +7,32 @@
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
+import type { Post } from '../emulators/slack/index.ts';
+import { firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
 import {
   chatFrameElement, chatParts, hasTrueFocus, launchChromium, launcher, newContext, sleep, until, watchProblems,
 } from './browser.ts';
 
-let browser: Browser;
+let browser: Browser | undefined;
+let launchError: unknown;
 let h: Harness | undefined;
 let context: BrowserContext | undefined;
 
+// One browser for the file. A launch failure fails every browser test (it must not read as a skip).
 beforeAll(async () => {
-  browser = await launchChromium();
+  try {
+    browser = await launchChromium();
+  } catch (err) {
+    launchError = err;
+  }
 });
 afterAll(async () => {
   await browser?.close();
 });
 
+// A fresh Bedside (and Slack emulator) per test, and a fresh browser profile for browser tests.
 beforeEach(async () => {
   h = await startHarness();
-  context = await newContext(browser);
 });
 afterEach(async () => {
   try {
@@ -42,10 +49,14 @@ function harness(): Harness {
   return h;
 }
 
+function browserContext(): BrowserContext {
+  if (!context) throw new Error('no browser context');
+  return context;
+}
+
 /** A new tab on the demo practice website. */
 async function openDemo(ignore: RegExp[] = []): Promise<{ page: Page; problems: string[] }> {
-  if (!context) throw new Error('no browser context');
-  const page = await context.newPage();
+  const page = await browserContext().newPage();
   const problems = watchProblems(page, ignore);
   const res = await page.goto(`${harness().url}/demo`);
   expect(res?.status()).toBe(200);
@@ -63,7 +74,13 @@ async function openChat(page: Page) {
   return chat;
 }
 
-const threadParent = () => harness().slack.waitFor(() => harness().slack.posts(SLACK.channelId).find((p) => !p.thread_ts));
+/** The Slack thread parent Bedside posted, once Bedside has also recorded the thread (staff may answer then). */
+async function threadParent(): Promise<Post> {
+  const ts = await firstThread(harness());
+  const parent = harness().slack.message(SLACK.channelId, ts);
+  if (!parent) throw new Error(`no Slack message ${ts}`);
+  return parent;
+}
 const slackPostsWithText = (text: string) =>
   harness().slack.posts(SLACK.channelId).filter((p) => p.text === text || JSON.stringify(p.blocks ?? []).includes(text));
 
@@ -93,6 +110,11 @@ async function storedStaffReply(threadTs: string, text: string): Promise<void> {
 }
 
 describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
+  beforeEach(async () => {
+    if (!browser) throw launchError ?? new Error('Chromium did not start');
+    context = await newContext(browser);
+  });
+
   it('opens from the launcher, sends with Enter and Send, and shows the staff reply from Slack', async () => {
     const { page, problems } = await openDemo();
     const button = launcher(page);
@@ -130,7 +152,7 @@ describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
 
     // Patient, staff, patient: in that order, each once.
     const bodies = await chat.log.locator('p').allInnerTexts();
-    expect(bodies.filter((b) => b !== h?.inbox.settings.greeting)).toEqual([
+    expect(bodies.filter((b) => b !== harness().inbox.settings.greeting)).toEqual([
       'Do you have parking?', 'Yes, free parking behind the building', 'And is it free all day?',
     ]);
 
@@ -147,7 +169,7 @@ describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
     const parent = await threadParent();
 
     // Drop the live socket from the server side and keep the browser from reconnecting.
-    await context!.setOffline(true);
+    await browserContext().setOffline(true);
     for (const client of harness().app.http.websocketServer.clients) client.terminate();
     await until('the "Reconnecting…" status', async () => (await chat.status.textContent())?.includes('Reconnecting…'));
 
@@ -164,7 +186,7 @@ describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
     expect(await chat.bodies('We will call you back shortly').count()).toBe(0);
     expect(slackPostsWithText('Can I bring my dog?')).toHaveLength(0);
 
-    await context!.setOffline(false);
+    await browserContext().setOffline(false);
     await until('the chat to be connected again', async () => (await chat.status.textContent())?.trim() === '', 8_000);
     await expectDelivered(chat, 'Can I bring my dog?');
     await chat.bodies('We will call you back shortly').waitFor({ state: 'visible' });
@@ -210,6 +232,47 @@ describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
     expect(problems).toEqual([]);
   });
 
+  it('keeps a message written while disconnected through a page reload and sends it once', async () => {
+    // Stand between the page and the widget socket so the reloaded page cannot connect either.
+    let blocked = false;
+    await browserContext().routeWebSocket(/\/widget\/ws/, (ws) => {
+      if (blocked) ws.close();
+      else ws.connectToServer();
+    });
+    const { page, problems } = await openDemo();
+    let chat = await openChat(page);
+    await page.keyboard.type('Hello there');
+    await page.keyboard.press('Enter');
+    await expectDelivered(chat, 'Hello there');
+    const parent = await threadParent();
+
+    blocked = true;
+    for (const client of harness().app.http.websocketServer.clients) client.terminate();
+    await until('the "Reconnecting…" status', async () => (await chat.status.textContent())?.includes('Reconnecting…'));
+    await chat.textbox.fill('Please call me back');
+    await chat.textbox.press('Enter');
+    await chat.bodies('Please call me back').waitFor({ state: 'visible' });
+    expect(await chat.bodies('Please call me back').locator('xpath=..').innerText()).toContain('Sending…');
+
+    await page.reload();
+    await launcher(page).click();
+    chat = chatParts(page);
+    await until('the reloaded chat to be reconnecting', async () => (await chat.status.textContent())?.includes('Reconnecting…'));
+    await sleep(500);
+    expect(slackPostsWithText('Please call me back')).toHaveLength(0);
+
+    blocked = false;
+    await until('the chat to be connected again', async () => (await chat.status.textContent())?.trim() === '', 10_000);
+    await expectDelivered(chat, 'Please call me back');
+    await harness().slack.waitFor(() => slackPostsWithText('Please call me back').length > 0);
+    await sleep(500);
+    expect(slackPostsWithText('Please call me back')).toHaveLength(1);
+    expect(slackPostsWithText('Please call me back')[0]?.thread_ts).toBe(parent.ts);
+    expect(await chat.bodies('Please call me back').count()).toBe(1);
+    expect(await chat.bodies('Hello there').count()).toBe(1);
+    expect(problems).toEqual([]);
+  });
+
   it('works with the keyboard alone: Tab, Enter or Space to open, Enter to send, Escape to close', async () => {
     const { page, problems } = await openDemo();
     const button = launcher(page);
@@ -230,16 +293,27 @@ describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
     await until('the chat to close', async () => !(await chatFrameElement(page).isVisible()));
     await until('focus back on the launcher', () => hasTrueFocus(button));
     expect(await button.getAttribute('aria-expanded')).toBe('false');
+    expect(await button.getAttribute('aria-label')).toBe('Chat with us');
+
+    // A reply while the chat is closed marks the launcher, in its accessible name too.
+    await harness().slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Got it' });
+    await until('the launcher to announce the new message',
+      async () => (await button.getAttribute('aria-label')) === 'Chat with us (new message)');
+    expect(await hasTrueFocus(button)).toBe(true);
 
     await page.keyboard.press('Space');
     await until('the chat to reopen', () => chatFrameElement(page).isVisible());
     await until('focus in the Message textbox again', () => hasTrueFocus(chat.textbox));
+    expect(await button.getAttribute('aria-label')).toBe('Chat with us');
     expect(await chat.bodies('Typed without a mouse').count()).toBe(1);
+    expect(await chat.bodies('Got it').count()).toBe(1);
     await page.keyboard.press('Escape');
     await until('focus back on the launcher again', () => hasTrueFocus(button));
     expect(problems).toEqual([]);
   });
+});
 
+describe('widget bundles as served', () => {
   it('serves widget bundles within their gzipped size budgets', async () => {
     const budgets = { 'loader.js': 3072, 'chat.js': 25600 };
     for (const [name, budget] of Object.entries(budgets)) {

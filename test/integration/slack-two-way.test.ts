@@ -51,6 +51,18 @@ describe('website chat to Slack and back', () => {
     expect(update.ts).toBe(threadTs);
   });
 
+  it('holds a reply that arrives before Bedside has recorded its thread, instead of dropping it', async () => {
+    h.slack.hangNext('chat.postMessage');
+    await visitor.say('Slow Slack today');
+    const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts));
+    expect(await h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts)).toBeUndefined();
+    const from = visitor.frames.length;
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Early answer' });
+    const got = await visitor.next('message', from, (f) => f.message.from === 'staff', 10_000);
+    expect(got.message.body).toBe('Early answer');
+    expect(h.slack.posts(SLACK.channelId).filter((p) => !p.thread_ts)).toHaveLength(1);
+  });
+
   it('still delivers a reply when the staff name cannot be looked up', async () => {
     const threadTs = await openThread();
     h.slack.failNext('users.info', { error: 'user_not_found' });

@@ -106,9 +106,13 @@ export class SlackApi {
     return { id: u.id, displayName, isBot: Boolean(u.is_bot) };
   }
 
-  async authTest(): Promise<{ userId?: string; botId?: string; teamId?: string }> {
-    const r = await this.call(() => this.client.auth.test());
-    return { userId: r.user_id, botId: r.bot_id, teamId: r.team_id };
+  private botUserId: Promise<string | undefined> | undefined;
+
+  /** This app's own bot user id (auth.test), looked up once. */
+  ownUserId(): Promise<string | undefined> {
+    this.botUserId ??= this.call(() => this.client.auth.test()).then((r) => r.user_id);
+    this.botUserId.catch(() => { this.botUserId = undefined; });
+    return this.botUserId;
   }
 
   /** Maps the SDK's errors onto the worker's: only Slack's error code is kept, never arguments. */

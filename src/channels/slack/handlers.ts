@@ -9,7 +9,7 @@ import type { SlackConfig } from '../../config.ts';
 import type { Conversation } from '../../domain/types.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import { jobKinds } from '../../features/job-kinds.ts';
-import { PermanentError } from '../../jobs/errors.ts';
+import { PermanentError, RetryableError } from '../../jobs/errors.ts';
 import type { JobWorker } from '../../jobs/worker.ts';
 import type { Logger } from '../../log.ts';
 import type { Job, Store } from '../../store/types.ts';
@@ -34,6 +34,8 @@ const updatePayload = z.object({ conversationId: z.string() });
 
 /** How far back a retry searches Slack for its own earlier post (clock skew margin included). */
 const LOOKBACK_SECONDS = 120;
+/** How long a reply waits for its thread to be recorded before it is given up as not ours. */
+const UNRECORDED_THREAD_WAIT_MS = 10 * 60_000;
 
 export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps): void {
   const { store, api, config, log } = deps;
@@ -100,7 +102,13 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
       return;
     }
     const conversation = await store.findConversationBySlackThread(event.channel, event.thread_ts as string);
-    if (!conversation) return;
+    if (!conversation) {
+      // A reply in a thread this app started, before the thread was recorded (Slack answered the
+      // post slowly, or the answer was lost): wait for the record rather than drop the reply.
+      const ours = event.parent_user_id !== undefined && event.parent_user_id === await api.ownUserId();
+      if (ours && Date.now() - job.createdAt < UNRECORDED_THREAD_WAIT_MS) throw new RetryableError('slack thread not recorded yet');
+      return;
+    }
     if (config.content === 'notice') {
       // In notice mode Slack carries no patient content, and replies are written in the web inbox.
       log.info({ eventId: envelope.event_id, conversationId: conversation.id }, 'slack reply not relayed: notice mode');

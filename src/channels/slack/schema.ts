@@ -16,6 +16,8 @@ export const messageEventSchema = z.object({
   channel: z.string(),
   ts: z.string(),
   thread_ts: z.string().optional(),
+  /** On thread replies: who wrote the thread's parent message. */
+  parent_user_id: z.string().optional(),
   user: z.string().optional(),
   text: z.string().optional(),
   subtype: z.string().optional(),
