@@ -34,6 +34,11 @@ const envSchema = z.object({
   JOB_LEASE_MS: positiveInt.default(60_000),
   JOB_POLL_MS: positiveInt.default(500),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+
+  /** Automatic logoff (HIPAA 164.312(a)(2)(iii)): 15 minutes by default, never more than 60. */
+  SESSION_IDLE_SECONDS: z.coerce.number().int().min(5).max(3600, 'must be at most 3600 (60 minutes)').default(900),
+  SESSION_MAX_HOURS: z.coerce.number().positive().max(24).default(12),
+  ENROLMENT_LINK_HOURS: z.coerce.number().positive().max(72).default(24),
 });
 
 export interface SlackConfig {
@@ -57,6 +62,7 @@ export interface Config {
   slack: SlackConfig | undefined;
   jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
   shutdownGraceMs: number;
+  sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
 }
 
 export class ConfigError extends Error {
@@ -110,5 +116,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: e.JOB_POLL_MS,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    sessions: {
+      idleMs: e.SESSION_IDLE_SECONDS * 1000,
+      maxAgeMs: e.SESSION_MAX_HOURS * 3600_000,
+      enrolmentLinkMs: e.ENROLMENT_LINK_HOURS * 3600_000,
+    },
   };
 }

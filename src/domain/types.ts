@@ -45,11 +45,64 @@ export interface Contact {
   createdAt: number;
 }
 
+export type Role = 'owner' | 'admin' | 'agent';
+export type StaffStatus = 'invited' | 'active' | 'disabled';
+
 export interface Staff {
   id: string;
   orgId: string;
   displayName: string;
   slackUserId: string | null;
+}
+
+/** A staff member as sign-in and administration see them. Secrets stay in the store layer's
+ *  own fields and are fetched only by the auth service. */
+export interface StaffAccount extends Staff {
+  email: string | null;
+  role: Role;
+  status: StaffStatus;
+  mfaEnrolled: boolean;
+  lastLoginAt: number | null;
+  createdAt: number;
+}
+
+export interface StaffCredentials {
+  passwordHash: string | null;
+  /** Encrypted. */
+  totpSecret: string | null;
+  totpLastStep: number | null;
+  /** SHA-256 hashes of the unused recovery codes. */
+  recoveryCodes: string[];
+}
+
+export interface StaffSession {
+  idHash: string;
+  orgId: string;
+  staffId: string;
+  csrfToken: string;
+  mfaVerifiedAt: number | null;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface CannedResponse { id: string; orgId: string; shortcut: string; title: string; body: string }
+
+export type AuditOutcome = 'success' | 'denied' | 'failure';
+
+export interface AuditEvent {
+  orgId: string | null;
+  at: number;
+  actorType: 'staff' | 'system' | 'anonymous' | 'slack';
+  actorId: string | null;
+  ip: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  outcome: AuditOutcome;
+  /** Ids and reasons only; never patient content or secrets. */
+  details: Record<string, unknown> | null;
 }
 
 export interface Conversation {
@@ -68,6 +121,8 @@ export interface Conversation {
   updatedAt: number;
   lastMessageAt: number;
   resolvedAt: number | null;
+  /** Since when the patient has been waiting for a staff answer; null when answered. */
+  waitingSince: number | null;
 }
 
 export interface Message {

@@ -86,7 +86,10 @@ export class ConversationService {
 
       // A patient writing again after "resolved" continues the same conversation and thread.
       reopened = conversation.status === 'resolved';
-      const patch = { lastMessageAt: now, updatedAt: now, ...(reopened ? { status: 'open' as const, resolvedAt: null } : {}) };
+      const patch = {
+        lastMessageAt: now, updatedAt: now, waitingSince: conversation.waitingSince ?? now,
+        ...(reopened ? { status: 'open' as const, resolvedAt: null } : {}),
+      };
       await tx.updateConversation(orgId, conversation.id, patch);
       conversation = { ...conversation, ...patch };
 
@@ -121,17 +124,26 @@ export class ConversationService {
         sourceId: input.sourceId, createdAt: now,
       });
       if (!created) return { message, created };
-      await tx.updateConversation(conversation.orgId, conversation.id, { lastMessageAt: now, updatedAt: now });
+      await tx.updateConversation(conversation.orgId, conversation.id, {
+        lastMessageAt: now, updatedAt: now, ...(input.internal ? {} : { waitingSince: null }),
+      });
       if (!input.internal) {
         await tx.enqueueJob({
           orgId: conversation.orgId, kind: jobKinds.deliver, payload: { messageId: message.id },
           queueKey: queueKeys.deliver(conversation.id), dedupeKey: `${jobKinds.deliver}:${message.id}`,
         });
       }
+      // Written elsewhere than Slack: the thread shows it too, so Slack stays a faithful record.
+      if (input.source !== 'slack' && this.options.slackEnabledFor(conversation.orgId)) {
+        await tx.enqueueJob({
+          orgId: conversation.orgId, kind: jobKinds.slackMirror, payload: { conversationId: conversation.id, messageId: message.id },
+          queueKey: queueKeys.slack(conversation.id), dedupeKey: `${jobKinds.slackMirror}:${message.id}`,
+        });
+      }
       return { message, created };
     });
     if (result.created) {
-      if (!input.internal) this.options.onJobsQueued();
+      this.options.onJobsQueued();
       await this.publishOrg(conversation.orgId, { type: 'message.created', conversationId: conversation.id, messageId: result.message.id });
     }
     return result;
@@ -199,7 +211,7 @@ export class ConversationService {
     const conversation: Conversation = {
       id: newId('cv'), orgId: inbox.orgId, inboxId: inbox.id, contactId: contact.id, channel,
       ref: newConversationRef(), status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null,
-      createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null,
+      createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null, waitingSince: null,
     };
     await tx.createConversation(conversation);
     return conversation;

@@ -2,6 +2,8 @@
 export const jobKinds = {
   /** Mirror one patient message to Slack (opens the thread on the first one). */
   slackPost: 'slack.post',
+  /** Show a reply or note written in the web inbox in the conversation's Slack thread. */
+  slackMirror: 'slack.mirror',
   /** Re-render the thread's parent message after a state change. */
   slackUpdate: 'slack.update',
   /** Process one stored Slack Events API callback. */

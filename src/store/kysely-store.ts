@@ -4,35 +4,18 @@
  */
 import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type {
-  ChannelKind, Contact, Conversation, ConversationStatus, Inbox, InboxSettings, Message, Organization, Staff,
+  ChannelKind, Contact, Conversation, Inbox, InboxSettings, Message, Organization, Staff,
 } from '../domain/types.ts';
 import { newId } from '../domain/ids.ts';
-import type { ConversationsTable, Database, MessagesTable } from './schema.ts';
+import type { Database } from './schema.ts';
+import { toConversation, toMessage } from './rows.ts';
+import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type {
   ContactPatch, ConversationPatch, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
 } from './types.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-const toConversation = (r: Selectable<ConversationsTable>): Conversation => ({
-  ...r,
-  channel: r.channel as ChannelKind,
-  status: r.status as ConversationStatus,
-  createdAt: Number(r.createdAt),
-  updatedAt: Number(r.updatedAt),
-  lastMessageAt: Number(r.lastMessageAt),
-  resolvedAt: r.resolvedAt == null ? null : Number(r.resolvedAt),
-});
-
-const toMessage = (r: Selectable<MessagesTable>): Message => ({
-  ...r,
-  id: Number(r.id),
-  direction: r.direction as Message['direction'],
-  kind: r.kind as Message['kind'],
-  authorType: r.authorType as Message['authorType'],
-  createdAt: Number(r.createdAt),
-});
 
 const toInbox = (r: Selectable<Database['inboxes']>): Inbox => ({
   ...r,
@@ -51,7 +34,15 @@ const toStaff = (r: Selectable<Database['staff']>): Staff => ({
 
 /** The queries, bound to either the root connection or an open transaction. */
 class KyselyOps implements StoreOps {
-  constructor(protected readonly db: Db) {}
+  readonly auth: KyselyAuthOps;
+  readonly inbox: KyselyInboxOps;
+  readonly audit: KyselyAuditOps;
+
+  constructor(protected readonly db: Db) {
+    this.auth = new KyselyAuthOps(db);
+    this.inbox = new KyselyInboxOps(db);
+    this.audit = new KyselyAuditOps(db);
+  }
 
   async countOrganizations(): Promise<number> {
     const r = await this.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

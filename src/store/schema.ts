@@ -25,12 +25,34 @@ export interface ContactIdentitiesTable {
 export interface StaffTable {
   id: string; orgId: string; displayName: string; email: string | null; role: string;
   slackUserId: string | null; createdAt: number; updatedAt: number;
+  status: Generated<string>; passwordHash: string | null; totpSecret: string | null; totpEnabledAt: number | null;
+  totpLastStep: number | null; recoveryCodes: string | null; lastLoginAt: number | null;
+}
+
+export interface EnrolmentTokensTable {
+  tokenHash: string; orgId: string; staffId: string; createdAt: number; expiresAt: number; usedAt: number | null;
+}
+
+export interface SessionsTable {
+  idHash: string; orgId: string; staffId: string; csrfToken: string; mfaVerifiedAt: number | null;
+  createdAt: number; lastSeenAt: number; expiresAt: number; revokedAt: number | null; ip: string | null;
+}
+
+export interface ConversationReadsTable { orgId: string; staffId: string; conversationId: string; lastReadMessageId: number }
+
+export interface CannedResponsesTable {
+  id: string; orgId: string; shortcut: string; title: string; body: string; createdAt: number; updatedAt: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>; orgId: string | null; at: number; actorType: string; actorId: string | null; ip: string | null;
+  action: string; targetType: string | null; targetId: string | null; outcome: string; details: string | null;
 }
 
 export interface ConversationsTable {
   id: string; orgId: string; inboxId: string; contactId: string; channel: string; ref: string;
   status: string; assigneeId: string | null; slackChannelId: string | null; slackThreadTs: string | null;
-  createdAt: number; updatedAt: number; lastMessageAt: number; resolvedAt: number | null;
+  createdAt: number; updatedAt: number; lastMessageAt: number; resolvedAt: number | null; waitingSince: number | null;
 }
 
 export interface MessagesTable {
@@ -60,4 +82,9 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   jobs: JobsTable;
+  enrolmentTokens: EnrolmentTokensTable;
+  sessions: SessionsTable;
+  conversationReads: ConversationReadsTable;
+  cannedResponses: CannedResponsesTable;
+  auditLog: AuditLogTable;
 }

@@ -25,7 +25,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       const conversation: Conversation = {
         id: newId('cv'), orgId: org.id, inboxId: inbox.id, contactId: contact.id, channel: 'web', ref: 'ABCDE',
         status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null, createdAt: now, updatedAt: now,
-        lastMessageAt: now, resolvedAt: null,
+        lastMessageAt: now, resolvedAt: null, waitingSince: null,
       };
       await store.createOrganization(org);
       await store.createInbox(inbox);

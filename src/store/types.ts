@@ -8,6 +8,8 @@ import type {
   Contact, Conversation, Inbox, InboxSettings, Message, Organization, Staff,
 } from '../domain/types.ts';
 
+import type { AuditStoreOps, AuthStoreOps, InboxStoreOps } from './staff-types.ts';
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export type NewMessage = Omit<Message, 'id'>;
@@ -36,11 +38,15 @@ export interface NewJob {
 export interface JobCounts { pending: number; running: number; dead: number; done: number }
 
 export type ConversationPatch = Partial<Pick<Conversation,
-  'status' | 'assigneeId' | 'slackChannelId' | 'slackThreadTs' | 'updatedAt' | 'lastMessageAt' | 'resolvedAt'>>;
+  'status' | 'assigneeId' | 'slackChannelId' | 'slackThreadTs' | 'updatedAt' | 'lastMessageAt' | 'resolvedAt' | 'waitingSince'>>;
 
 export type ContactPatch = Partial<Pick<Contact, 'displayName' | 'email' | 'phone'>>;
 
 export interface StoreOps {
+  readonly auth: AuthStoreOps;
+  readonly inbox: InboxStoreOps;
+  readonly audit: AuditStoreOps;
+
   countOrganizations(): Promise<number>;
   createOrganization(org: Organization): Promise<void>;
   getOrganization(id: string): Promise<Organization | undefined>;

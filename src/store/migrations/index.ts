@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../types.ts';
 import { coreMigration } from './001-core.ts';
+import { staffInboxMigration } from './002-staff-inbox.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -11,6 +12,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '001-core': coreMigration(dialect),
+        '002-staff-inbox': staffInboxMigration(dialect),
       };
     },
   };

@@ -1,0 +1,261 @@
+/** Kysely implementations of the staff, inbox-query and audit contracts (see staff-types.ts). */
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type {
+  AuditEvent, CannedResponse, ChannelKind, Role, StaffAccount, StaffCredentials, StaffSession, StaffStatus,
+} from '../domain/types.ts';
+import type { Database, StaffTable } from './schema.ts';
+import type {
+  AuditStoreOps, AuthStoreOps, ConversationListQuery, ConversationRow, InboxStoreOps, NewStaffAccount,
+} from './staff-types.ts';
+import { toConversation, toMessage } from './rows.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const toAccount = (r: Selectable<StaffTable>): StaffAccount => ({
+  id: r.id, orgId: r.orgId, displayName: r.displayName, slackUserId: r.slackUserId, email: r.email,
+  role: r.role as Role, status: r.status as StaffStatus, mfaEnrolled: r.totpEnabledAt != null,
+  lastLoginAt: r.lastLoginAt == null ? null : Number(r.lastLoginAt), createdAt: Number(r.createdAt),
+});
+
+export class KyselyAuthOps implements AuthStoreOps {
+  constructor(private readonly db: Db) {}
+
+  async createAccount(a: NewStaffAccount, now: number): Promise<void> {
+    await this.db.insertInto('staff').values({
+      id: a.id, orgId: a.orgId, email: a.email, displayName: a.displayName, role: a.role, status: a.status,
+      slackUserId: null, createdAt: now, updatedAt: now,
+    }).execute();
+  }
+
+  async findAccountByEmail(email: string): Promise<StaffAccount | undefined> {
+    const r = await this.db.selectFrom('staff').selectAll().where('email', '=', email).executeTakeFirst();
+    return r && toAccount(r);
+  }
+
+  async getAccount(orgId: string, id: string): Promise<StaffAccount | undefined> {
+    const r = await this.db.selectFrom('staff').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return r && toAccount(r);
+  }
+
+  async listAccounts(orgId: string): Promise<StaffAccount[]> {
+    const rows = await this.db.selectFrom('staff').selectAll().where('orgId', '=', orgId).orderBy('displayName').execute();
+    return rows.map(toAccount);
+  }
+
+  async updateAccount(orgId: string, id: string, patch: Partial<Pick<StaffAccount, 'role' | 'status' | 'displayName' | 'lastLoginAt'>>): Promise<void> {
+    await this.db.updateTable('staff').set({ ...patch, updatedAt: Date.now() }).where('orgId', '=', orgId).where('id', '=', id).execute();
+  }
+
+  async getCredentials(orgId: string, id: string): Promise<StaffCredentials | undefined> {
+    const r = await this.db.selectFrom('staff').select(['passwordHash', 'totpSecret', 'totpLastStep', 'recoveryCodes'])
+      .where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return r && {
+      passwordHash: r.passwordHash, totpSecret: r.totpSecret,
+      totpLastStep: r.totpLastStep == null ? null : Number(r.totpLastStep),
+      recoveryCodes: r.recoveryCodes ? (JSON.parse(r.recoveryCodes) as string[]) : [],
+    };
+  }
+
+  async setCredentials(orgId: string, id: string, c: Partial<StaffCredentials> & { totpEnabledAt?: number | null }): Promise<void> {
+    await this.db.updateTable('staff').set({
+      ...(c.passwordHash !== undefined ? { passwordHash: c.passwordHash } : {}),
+      ...(c.totpSecret !== undefined ? { totpSecret: c.totpSecret } : {}),
+      ...(c.totpLastStep !== undefined ? { totpLastStep: c.totpLastStep } : {}),
+      ...(c.recoveryCodes !== undefined ? { recoveryCodes: JSON.stringify(c.recoveryCodes) } : {}),
+      ...(c.totpEnabledAt !== undefined ? { totpEnabledAt: c.totpEnabledAt } : {}),
+      updatedAt: Date.now(),
+    }).where('orgId', '=', orgId).where('id', '=', id).execute();
+  }
+
+  async advanceTotpStep(orgId: string, id: string, step: number): Promise<boolean> {
+    const r = await this.db.updateTable('staff').set({ totpLastStep: step })
+      .where('orgId', '=', orgId).where('id', '=', id)
+      .where((eb) => eb.or([eb('totpLastStep', 'is', null), eb('totpLastStep', '<', step)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async consumeRecoveryCode(orgId: string, id: string, codeHash: string): Promise<boolean> {
+    // Read-modify-write guarded by the previous value, so two concurrent uses cannot both win.
+    const r = await this.db.selectFrom('staff').select('recoveryCodes').where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    if (!r?.recoveryCodes) return false;
+    const codes = JSON.parse(r.recoveryCodes) as string[];
+    if (!codes.includes(codeHash)) return false;
+    const u = await this.db.updateTable('staff').set({ recoveryCodes: JSON.stringify(codes.filter((c) => c !== codeHash)) })
+      .where('orgId', '=', orgId).where('id', '=', id).where('recoveryCodes', '=', r.recoveryCodes).executeTakeFirst();
+    return Number(u.numUpdatedRows) === 1;
+  }
+
+  async createEnrolmentToken(t: { tokenHash: string; orgId: string; staffId: string; createdAt: number; expiresAt: number }): Promise<void> {
+    await this.db.insertInto('enrolmentTokens').values({ ...t, usedAt: null }).execute();
+  }
+
+  async findEnrolmentToken(tokenHash: string) {
+    const r = await this.db.selectFrom('enrolmentTokens').selectAll().where('tokenHash', '=', tokenHash).executeTakeFirst();
+    return r && { orgId: r.orgId, staffId: r.staffId, expiresAt: Number(r.expiresAt), usedAt: r.usedAt == null ? null : Number(r.usedAt) };
+  }
+
+  async useEnrolmentToken(tokenHash: string, now: number): Promise<boolean> {
+    const r = await this.db.updateTable('enrolmentTokens').set({ usedAt: now })
+      .where('tokenHash', '=', tokenHash).where('usedAt', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async revokeEnrolmentTokens(staffId: string, now: number): Promise<void> {
+    await this.db.updateTable('enrolmentTokens').set({ usedAt: now }).where('staffId', '=', staffId).where('usedAt', 'is', null).execute();
+  }
+
+  async createSession(s: StaffSession & { ip: string | null }): Promise<void> {
+    await this.db.insertInto('sessions').values(s).execute();
+  }
+
+  async findSession(idHash: string): Promise<StaffSession | undefined> {
+    const r = await this.db.selectFrom('sessions').selectAll().where('idHash', '=', idHash).executeTakeFirst();
+    return r && {
+      idHash: r.idHash, orgId: r.orgId, staffId: r.staffId, csrfToken: r.csrfToken,
+      mfaVerifiedAt: r.mfaVerifiedAt == null ? null : Number(r.mfaVerifiedAt), createdAt: Number(r.createdAt),
+      lastSeenAt: Number(r.lastSeenAt), expiresAt: Number(r.expiresAt), revokedAt: r.revokedAt == null ? null : Number(r.revokedAt),
+    };
+  }
+
+  async touchSession(idHash: string, now: number, patch: { mfaVerifiedAt?: number } = {}): Promise<void> {
+    await this.db.updateTable('sessions').set({ lastSeenAt: now, ...patch }).where('idHash', '=', idHash).execute();
+  }
+
+  async revokeSession(idHash: string, now: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ revokedAt: now }).where('idHash', '=', idHash).where('revokedAt', 'is', null).execute();
+  }
+
+  async revokeAllSessions(staffId: string, now: number): Promise<number> {
+    const r = await this.db.updateTable('sessions').set({ revokedAt: now }).where('staffId', '=', staffId).where('revokedAt', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+}
+
+export class KyselyInboxOps implements InboxStoreOps {
+  constructor(private readonly db: Db) {}
+
+  private rowQuery(orgId: string, staffId: string) {
+    return this.db.selectFrom('conversations as c')
+      .innerJoin('inboxes as i', 'i.id', 'c.inboxId')
+      .innerJoin('contacts as ct', 'ct.id', 'c.contactId')
+      .leftJoin('staff as s', 's.id', 'c.assigneeId')
+      .leftJoin('conversationReads as r', (j) => j.onRef('r.conversationId', '=', 'c.id').on('r.staffId', '=', staffId))
+      .selectAll('c')
+      .select((eb) => [
+        'i.name as inboxName', 'ct.displayName as contactName', 's.displayName as assigneeName',
+        eb.selectFrom('messages as m').select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('m.conversationId', '=', 'c.id').where('m.direction', '=', 'in')
+          .where('m.id', '>', sql<number>`coalesce(${sql.ref('r.lastReadMessageId')}, 0)`).as('unreadCount'),
+        eb.selectFrom('messages as m').select('m.body').whereRef('m.conversationId', '=', 'c.id')
+          .where('m.kind', '=', 'message').orderBy('m.id', 'desc').limit(1).as('preview'),
+      ])
+      .where('c.orgId', '=', orgId);
+  }
+
+  private toRow(r: Record<string, unknown>): ConversationRow {
+    return {
+      ...toConversation(r as never),
+      inboxName: r.inboxName as string, contactName: (r.contactName as string | null) ?? null,
+      assigneeName: (r.assigneeName as string | null) ?? null, unreadCount: Number(r.unreadCount ?? 0),
+      preview: String(r.preview ?? '').slice(0, 140),
+    };
+  }
+
+  async listConversations(q: ConversationListQuery): Promise<ConversationRow[]> {
+    let query = this.rowQuery(q.orgId, q.staffId);
+    if (q.status !== 'all') query = query.where('c.status', '=', q.status);
+    if (q.assignee === 'me') query = query.where('c.assigneeId', '=', q.staffId);
+    if (q.assignee === 'unassigned') query = query.where('c.assigneeId', 'is', null);
+    if (q.inboxId) query = query.where('c.inboxId', '=', q.inboxId);
+    if (q.channel) query = query.where('c.channel', '=', q.channel);
+    if (q.after) {
+      const { lastMessageAt, id } = q.after;
+      query = query.where((eb) => eb.or([
+        eb('c.lastMessageAt', '<', lastMessageAt),
+        eb.and([eb('c.lastMessageAt', '=', lastMessageAt), eb('c.id', '<', id)]),
+      ]));
+    }
+    const rows = await query.orderBy('c.lastMessageAt', 'desc').orderBy('c.id', 'desc').limit(q.limit).execute();
+    return rows.map((r) => this.toRow(r));
+  }
+
+  async conversationRow(orgId: string, staffId: string, id: string): Promise<ConversationRow | undefined> {
+    const r = await this.rowQuery(orgId, staffId).where('c.id', '=', id).executeTakeFirst();
+    return r && this.toRow(r);
+  }
+
+  async countConversations(orgId: string, staffId: string) {
+    const r = await this.db.selectFrom('conversations').where('orgId', '=', orgId).select((eb) => [
+      eb.fn.sum<number>(eb.case().when('status', '=', 'open').then(1).else(0).end()).as('open'),
+      eb.fn.sum<number>(eb.case().when(eb.and([eb('status', '=', 'open'), eb('assigneeId', '=', staffId)])).then(1).else(0).end()).as('mine'),
+      eb.fn.sum<number>(eb.case().when(eb.and([eb('status', '=', 'open'), eb('assigneeId', 'is', null)])).then(1).else(0).end()).as('unassigned'),
+      eb.fn.sum<number>(eb.case().when('status', '=', 'resolved').then(1).else(0).end()).as('resolved'),
+    ]).executeTakeFirstOrThrow();
+    return { open: Number(r.open ?? 0), mine: Number(r.mine ?? 0), unassigned: Number(r.unassigned ?? 0), resolved: Number(r.resolved ?? 0) };
+  }
+
+  async contactHistory(orgId: string, contactId: string, limit: number, beforeId?: number) {
+    let q = this.db.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversationId')
+      .selectAll('m').select('c.channel as channel')
+      .where('c.orgId', '=', orgId).where('c.contactId', '=', contactId);
+    if (beforeId !== undefined) q = q.where('m.id', '<', beforeId);
+    const rows = await q.orderBy('m.id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ ...toMessage(r), channel: r.channel as ChannelKind })).reverse();
+  }
+
+  async contactChannels(orgId: string, contactId: string): Promise<ChannelKind[]> {
+    const rows = await this.db.selectFrom('contactIdentities').select('channel').distinct()
+      .where('orgId', '=', orgId).where('contactId', '=', contactId).execute();
+    return rows.map((r) => r.channel as ChannelKind);
+  }
+
+  async markRead(orgId: string, staffId: string, conversationId: string, lastMessageId: number): Promise<void> {
+    await this.db.insertInto('conversationReads').values({ orgId, staffId, conversationId, lastReadMessageId: lastMessageId })
+      .onConflict((oc) => oc.columns(['staffId', 'conversationId']).doUpdateSet({
+        // Never move the read mark backwards (an older tab reporting late).
+        lastReadMessageId: (eb) => eb.fn('max', [eb.ref('conversationReads.lastReadMessageId'), eb.ref('excluded.lastReadMessageId')]),
+      })).execute();
+  }
+
+  async listCanned(orgId: string): Promise<CannedResponse[]> {
+    return this.db.selectFrom('cannedResponses').select(['id', 'orgId', 'shortcut', 'title', 'body'])
+      .where('orgId', '=', orgId).orderBy('shortcut').execute();
+  }
+
+  async createCanned(c: CannedResponse): Promise<boolean> {
+    const now = Date.now();
+    const r = await this.db.insertInto('cannedResponses').values({ ...c, createdAt: now, updatedAt: now })
+      .onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async updateCanned(orgId: string, id: string, patch: Partial<Pick<CannedResponse, 'shortcut' | 'title' | 'body'>>): Promise<boolean> {
+    const r = await this.db.updateTable('cannedResponses').set({ ...patch, updatedAt: Date.now() })
+      .where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async deleteCanned(orgId: string, id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('cannedResponses').where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  }
+}
+
+export class KyselyAuditOps implements AuditStoreOps {
+  constructor(private readonly db: Db) {}
+
+  async append(e: AuditEvent): Promise<void> {
+    await this.db.insertInto('auditLog').values({ ...e, details: e.details ? JSON.stringify(e.details) : null }).execute();
+  }
+
+  async list(orgId: string, limit: number, beforeId?: number) {
+    let q = this.db.selectFrom('auditLog').selectAll().where('orgId', '=', orgId);
+    if (beforeId !== undefined) q = q.where('id', '<', beforeId);
+    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({
+      ...r, id: Number(r.id), at: Number(r.at), actorType: r.actorType as AuditEvent['actorType'],
+      outcome: r.outcome as AuditEvent['outcome'], details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+    }));
+  }
+}

@@ -1,0 +1,26 @@
+/** Row-to-domain mappers shared by the Kysely query classes. BIGINT columns come back as strings
+ *  from PostgreSQL, hence the Number() calls. */
+import type { Selectable } from 'kysely';
+import type { ChannelKind, Conversation, ConversationStatus, Message } from '../domain/types.ts';
+import type { ConversationsTable, MessagesTable } from './schema.ts';
+
+export const toConversation = (r: Selectable<ConversationsTable>): Conversation => ({
+  ...r,
+  channel: r.channel as ChannelKind,
+  status: r.status as ConversationStatus,
+  createdAt: Number(r.createdAt),
+  updatedAt: Number(r.updatedAt),
+  lastMessageAt: Number(r.lastMessageAt),
+  resolvedAt: r.resolvedAt == null ? null : Number(r.resolvedAt),
+  waitingSince: r.waitingSince == null ? null : Number(r.waitingSince),
+});
+
+export const toMessage = (r: Selectable<MessagesTable>): Message => ({
+  ...r,
+  id: Number(r.id),
+  direction: r.direction as Message['direction'],
+  kind: r.kind as Message['kind'],
+  authorType: r.authorType as Message['authorType'],
+  createdAt: Number(r.createdAt),
+});
+

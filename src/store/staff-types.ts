@@ -1,0 +1,76 @@
+/** Store contracts for staff accounts, sessions, the inbox's list queries and the audit log. */
+import type {
+  AuditEvent, CannedResponse, ChannelKind, Conversation, Message, Role, StaffAccount, StaffCredentials, StaffSession, StaffStatus,
+} from '../domain/types.ts';
+
+export interface NewStaffAccount {
+  id: string; orgId: string; email: string; displayName: string; role: Role; status: StaffStatus;
+}
+
+export interface AuthStoreOps {
+  createAccount(account: NewStaffAccount, now: number): Promise<void>;
+  /** Any organization: e-mail addresses are unique across the installation. */
+  findAccountByEmail(email: string): Promise<StaffAccount | undefined>;
+  getAccount(orgId: string, id: string): Promise<StaffAccount | undefined>;
+  listAccounts(orgId: string): Promise<StaffAccount[]>;
+  updateAccount(orgId: string, id: string, patch: Partial<Pick<StaffAccount, 'role' | 'status' | 'displayName' | 'lastLoginAt'>>): Promise<void>;
+  getCredentials(orgId: string, id: string): Promise<StaffCredentials | undefined>;
+  setCredentials(orgId: string, id: string, c: Partial<StaffCredentials> & { totpEnabledAt?: number | null }): Promise<void>;
+  /** Accepts a TOTP step only if it is newer than the last one accepted (no replay); atomic. */
+  advanceTotpStep(orgId: string, id: string, step: number): Promise<boolean>;
+  /** Removes one recovery code hash if present; true when it was there (single use, atomic). */
+  consumeRecoveryCode(orgId: string, id: string, codeHash: string): Promise<boolean>;
+
+  createEnrolmentToken(t: { tokenHash: string; orgId: string; staffId: string; createdAt: number; expiresAt: number }): Promise<void>;
+  findEnrolmentToken(tokenHash: string): Promise<{ orgId: string; staffId: string; expiresAt: number; usedAt: number | null } | undefined>;
+  /** Marks it used if it was unused; false when someone used it first. */
+  useEnrolmentToken(tokenHash: string, now: number): Promise<boolean>;
+  /** Every unused link of an account stops working (a new one was issued). */
+  revokeEnrolmentTokens(staffId: string, now: number): Promise<void>;
+
+  createSession(s: StaffSession & { ip: string | null }): Promise<void>;
+  findSession(idHash: string): Promise<StaffSession | undefined>;
+  touchSession(idHash: string, now: number, patch?: { mfaVerifiedAt?: number }): Promise<void>;
+  revokeSession(idHash: string, now: number): Promise<void>;
+  revokeAllSessions(staffId: string, now: number): Promise<number>;
+}
+
+export interface ConversationListQuery {
+  orgId: string;
+  staffId: string;
+  status: 'open' | 'resolved' | 'all';
+  assignee: 'any' | 'me' | 'unassigned';
+  inboxId?: string;
+  channel?: ChannelKind;
+  limit: number;
+  /** Keyset cursor: continue after this (lastMessageAt, id). */
+  after?: { lastMessageAt: number; id: string };
+}
+
+export interface ConversationRow extends Conversation {
+  inboxName: string;
+  contactName: string | null;
+  assigneeName: string | null;
+  unreadCount: number;
+  preview: string;
+}
+
+export interface InboxStoreOps {
+  listConversations(q: ConversationListQuery): Promise<ConversationRow[]>;
+  conversationRow(orgId: string, staffId: string, id: string): Promise<ConversationRow | undefined>;
+  countConversations(orgId: string, staffId: string): Promise<{ open: number; mine: number; unassigned: number; resolved: number }>;
+  /** The contact's messages across all their conversations (every channel), newest `limit` before `beforeId`, oldest first. */
+  contactHistory(orgId: string, contactId: string, limit: number, beforeId?: number): Promise<Array<Message & { channel: ChannelKind }>>;
+  contactChannels(orgId: string, contactId: string): Promise<ChannelKind[]>;
+  markRead(orgId: string, staffId: string, conversationId: string, lastMessageId: number): Promise<void>;
+
+  listCanned(orgId: string): Promise<CannedResponse[]>;
+  createCanned(c: CannedResponse): Promise<boolean>;
+  updateCanned(orgId: string, id: string, patch: Partial<Pick<CannedResponse, 'shortcut' | 'title' | 'body'>>): Promise<boolean>;
+  deleteCanned(orgId: string, id: string): Promise<boolean>;
+}
+
+export interface AuditStoreOps {
+  append(event: AuditEvent): Promise<void>;
+  list(orgId: string, limit: number, beforeId?: number): Promise<Array<AuditEvent & { id: number }>>;
+}

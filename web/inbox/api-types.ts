@@ -1,0 +1,282 @@
+/**
+ * The staff inbox HTTP API and WebSocket frames (docs/inbox-api.md), as TypeScript types.
+ * Types only, no DOM and no runtime code, so server code may import them too.
+ */
+
+export type Channel = 'web' | 'sms' | 'email' | 'messenger' | 'whatsapp' | 'viber';
+export type ConversationStatus = 'open' | 'resolved';
+export type Role = 'agent' | 'admin' | 'owner';
+/** ISO 8601 date-time string. */
+export type IsoDateTime = string;
+
+/** Every error answer: `{"error": {"code", "message"}}`. */
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions and enrolment
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  orgId: string;
+  orgName: string;
+}
+
+export interface Session {
+  user: SessionUser;
+  /** Sent back as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE. */
+  csrfToken: string;
+  idleTimeoutSeconds: number;
+  /** When the session ends regardless of activity. */
+  expiresAt: IsoDateTime;
+}
+
+export interface LoginRequest {
+  email: string;
+  password: string;
+}
+export interface LoginResponse {
+  next: 'totp';
+}
+export type VerifyRequest = { code: string } | { recoveryCode: string };
+
+export interface EnrolInspectRequest {
+  token: string;
+}
+export interface EnrolInspectResponse {
+  email: string;
+  displayName: string | null;
+  role: Role;
+  orgName: string;
+  /** Base32 TOTP secret, for entering by hand. */
+  totpSecret: string;
+  otpauthUrl: string;
+  /** An SVG document (the QR code of `otpauthUrl`). */
+  qrSvg: string;
+}
+export interface EnrolCompleteRequest {
+  token: string;
+  displayName: string;
+  password: string;
+  totpCode: string;
+}
+export type EnrolCompleteResponse = Session & { recoveryCodes: string[] };
+
+// ---------------------------------------------------------------------------------------------
+// Conversations
+
+export interface StaffRef {
+  id: string;
+  displayName: string;
+}
+
+export interface ConversationSummary {
+  id: string;
+  /** Short public reference, e.g. "7F3K". */
+  ref: string;
+  status: ConversationStatus;
+  channel: Channel;
+  inboxId: string;
+  inboxName: string;
+  contact: { id: string; displayName: string | null };
+  assignee: StaffRef | null;
+  lastMessageAt: IsoDateTime;
+  createdAt: IsoDateTime;
+  /** Set while the patient's last message has no staff answer yet. */
+  waitingSince: IsoDateTime | null;
+  unreadCount: number;
+  preview: string;
+}
+
+export interface Message {
+  id: number;
+  conversationId: string;
+  direction: 'in' | 'out';
+  kind: 'message' | 'note';
+  channel: Channel;
+  authorName: string | null;
+  body: string;
+  createdAt: IsoDateTime;
+}
+
+export interface Contact {
+  id: string;
+  displayName: string | null;
+  email: string | null;
+  phone: string | null;
+  channels: string[];
+}
+
+export type StatusQuery = 'open' | 'resolved' | 'all';
+export type AssigneeQuery = 'any' | 'me' | 'unassigned';
+
+export interface ConversationListQuery {
+  status?: StatusQuery;
+  assignee?: AssigneeQuery;
+  inboxId?: string;
+  channel?: Channel;
+  /** At most 100. */
+  limit?: number;
+  cursor?: string;
+}
+export interface ConversationPage {
+  items: ConversationSummary[];
+  nextCursor: string | null;
+}
+
+export interface ConversationCounts {
+  open: number;
+  mine: number;
+  unassigned: number;
+  resolved: number;
+}
+
+export interface ConversationDetail {
+  conversation: ConversationSummary;
+  contact: Contact;
+  /** The contact's newest 100 messages across every channel. */
+  messages: Message[];
+  hasMore: boolean;
+}
+export interface HistoryPage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+export interface SendMessageRequest {
+  body: string;
+  internal: boolean;
+  clientId: string;
+}
+export interface SendMessageResponse {
+  message: Message;
+}
+export interface AssignRequest {
+  staffId: string | null;
+}
+export interface ConversationResponse {
+  conversation: ConversationSummary;
+}
+export interface ReadRequest {
+  lastMessageId: number;
+}
+export interface TypingRequest {
+  on: boolean;
+}
+
+export interface StaffMember {
+  id: string;
+  displayName: string;
+  role: Role;
+}
+export interface InboxRef {
+  id: string;
+  name: string;
+  channel: Channel;
+}
+export interface CannedResponse {
+  id: string;
+  shortcut: string;
+  title: string;
+  body: string;
+}
+export interface CannedResponseInput {
+  shortcut: string;
+  title: string;
+  body: string;
+}
+export interface ItemList<T> {
+  items: T[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Administration
+
+export type UserStatus = 'invited' | 'active' | 'disabled';
+
+export interface AdminUser {
+  id: string;
+  email: string;
+  displayName: string | null;
+  role: Role;
+  status: UserStatus;
+  mfaEnrolled: boolean;
+  lastLoginAt: IsoDateTime | null;
+}
+export interface CreateUserRequest {
+  email: string;
+  role: Role;
+  displayName?: string;
+}
+export interface EnrolmentLink {
+  enrolmentUrl: string;
+  expiresAt: IsoDateTime;
+}
+export type CreateUserResponse = EnrolmentLink & { user: AdminUser };
+export interface UpdateUserRequest {
+  role?: Role;
+  disabled?: boolean;
+}
+export interface UpdateUserResponse {
+  user: AdminUser;
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+export type PreChatField = 'name' | 'email' | 'phone';
+
+export interface OpeningPeriod {
+  /** "HH:MM", 24-hour. */
+  open: string;
+  close: string;
+}
+export interface BusinessHours {
+  /** IANA time zone, e.g. "America/Chicago". */
+  timezone: string;
+  days: Record<Weekday, OpeningPeriod[]>;
+  afterHoursMessage: string;
+}
+export interface InboxSettings {
+  greeting: string;
+  /** "#rrggbb". */
+  color: string;
+  preChat: { enabled: boolean; fields: PreChatField[] };
+  businessHours: BusinessHours;
+}
+export interface AdminInbox {
+  id: string;
+  name: string;
+  channel: Channel;
+  publicKey: string;
+  settings: InboxSettings;
+  /** The `<script>` tag practices paste into their site. */
+  embedSnippet: string;
+}
+export interface UpdateInboxRequest {
+  name?: string;
+  settings?: InboxSettings;
+}
+
+export type SlackContentMode = 'notice' | 'full';
+export type SlackAttestation = 'baa' | 'no_phi';
+export interface SlackSettings {
+  connected: boolean;
+  channelId: string | null;
+  contentMode: SlackContentMode;
+  attestation: SlackAttestation | null;
+}
+export type SlackContentModeRequest = { mode: 'notice' } | { mode: 'full'; attestation: SlackAttestation };
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket GET /api/ws
+
+export type ServerFrame =
+  | { type: 'message.created'; conversationId: string; message: Message }
+  | { type: 'conversation.updated'; conversation: ConversationSummary }
+  | { type: 'typing'; conversationId: string; who: 'contact' | 'staff'; name?: string; on: boolean }
+  | { type: 'session.ended' };
+
+export type ClientFrame = { type: 'typing'; conversationId: string; on: boolean } | { type: 'ping' };
