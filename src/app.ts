@@ -3,6 +3,7 @@
  * app in-process; main.ts adds signals and the start-up banner.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
 import type { DestinationStream } from 'pino';
 import { MemoryBus } from './bus/memory-bus.ts';
@@ -19,7 +20,16 @@ import type { Inbox } from './domain/types.ts';
 import { ConversationService } from './features/conversations.ts';
 import { registerDeliveryHandler } from './features/delivery.ts';
 import { seedDemoPractice } from './features/demo.ts';
+import { AuditTrail } from './features/audit.ts';
+import { StaffAuth } from './features/staff-auth.ts';
+import { adminRoutes } from './http/api/admin-routes.ts';
+import { authRoutes } from './http/api/auth-routes.ts';
+import { conversationRoutes } from './http/api/conversation-routes.ts';
+import { ApiRegistry } from './http/api/registry.ts';
+import { SessionGuard } from './http/api/session-guard.ts';
+import { staffSocketRoutes } from './http/api/staff-socket.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.ts';
+import { inboxPages } from './http/inbox-pages.ts';
 import { healthRoutes } from './http/health.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { widgetPages } from './http/widget-pages.ts';
@@ -40,6 +50,7 @@ export interface App {
   worker: JobWorker;
   log: Logger;
   conversations: ConversationService;
+  auth: StaffAuth;
   /** Set when the demo practice was created by this start. */
   demo: { inbox: Inbox } | undefined;
   /** Listens, starts the workers; resolves with the bound address. */
@@ -59,7 +70,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const store = options.store ?? await openSqliteStore(config.dataDir);
   const bus: Bus = new MemoryBus();
   const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
-  const demo = config.demo ? await seedDemoPractice(store) : undefined;
+  const audit = new AuditTrail(log.child({ module: 'audit' }));
+  const auth = new StaffAuth(store, audit, { ...config.sessions, publicUrl: config.publicUrl, serverKey: secretKey });
+  const demo = config.demo ? await seedDemoPractice(store, auth) : undefined;
 
   const worker = new JobWorker(store, log.child({ module: 'jobs' }), config.jobs);
   const conversations = new ConversationService(store, bus, {
@@ -80,6 +93,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   installErrorHandlers(http);
   installSecurityHeaders(http, config.publicUrl.startsWith('https://'));
   await http.register(websocket, { options: { maxPayload: WIDGET_MAX_FRAME_BYTES } });
+  await http.register(cookie);
 
   let ready = false;
   await http.register(healthRoutes, { store, isReady: () => ready });
@@ -88,6 +102,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     demoInbox: async () => demo?.inbox ?? await store.findFirstWebInbox(),
   });
   await http.register(widgetSocketRoutes, { store, bus, conversations, secretKey, log: log.child({ module: 'widget' }) });
+
+  const guard = new SessionGuard(auth, audit, store, config.publicUrl.startsWith('https://'), config.sessions.maxAgeMs);
+  const api = new ApiRegistry(http, guard);
+  authRoutes(api, { auth, guard, store });
+  conversationRoutes(api, { store, conversations, audit });
+  adminRoutes(api, {
+    store, auth, audit, publicUrl: config.publicUrl,
+    slack: { connected: config.slack !== undefined, channelId: config.slack?.channelId ?? null, defaultContent: config.slack?.content ?? 'notice' },
+  });
+  http.get('/api/openapi.json', async () => api.openApi(config.publicUrl));
+  await http.register(staffSocketRoutes, { store, bus, auth, guard, conversations });
+  await http.register(inboxPages);
 
   if (config.slack) {
     const slack = config.slack;
@@ -105,7 +131,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   let stopping: Promise<void> | undefined;
   return {
-    config, http, store, bus, worker, log, conversations, demo,
+    config, http, store, bus, worker, log, conversations, auth, demo,
     async start() {
       const address = await http.listen({ port: config.port, host: config.host });
       worker.start();

@@ -3,6 +3,7 @@
  */
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { DEMO_OWNER_EMAIL, demoEnrolmentLink } from './features/demo.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -20,9 +21,11 @@ async function main(): Promise<void> {
   await app.start();
 
   const inbox = app.demo?.inbox ?? await app.store.findFirstWebInbox();
+  const ownerLink = config.demo ? await demoEnrolmentLink(app.store, app.auth) : undefined;
   const lines = [
     '',
     `  Bedside is running at ${config.publicUrl}`,
+    `  Staff inbox:      ${config.publicUrl}/inbox`,
     `  Health:           ${config.publicUrl}/healthz`,
     ...(inbox ? [
       `  Demo practice:    ${config.publicUrl}/demo`,
@@ -32,6 +35,12 @@ async function main(): Promise<void> {
       ? `  Slack:            events at ${config.publicUrl}/slack/events, channel ${config.slack.channelId}, content mode "${config.slack.content}"`
       : '  Slack:            not connected (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL_ID)',
     `  Data:             ${config.dataDir}`,
+    ...(ownerLink ? [
+      '',
+      `  Demo owner (${DEMO_OWNER_EMAIL}): set a password and enrol two-factor sign-in at`,
+      `  ${ownerLink}`,
+      '  (one use, valid 24 hours; a new link is printed at each start until it is used)',
+    ] : []),
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -18,12 +18,32 @@ export interface Organization {
   name: string;
   slug: string;
   createdAt: number;
+  settings?: OrganizationSettings;
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export interface BusinessHours {
+  /** IANA time zone, e.g. America/Chicago. */
+  timezone: string;
+  days: Record<Weekday, Array<{ open: string; close: string }>>;
+  afterHoursMessage: string;
 }
 
 export interface InboxSettings {
   greeting: string;
   color: string;
   preChat: { enabled: boolean; fields: Array<'name' | 'email' | 'phone'> };
+  businessHours?: BusinessHours;
+}
+
+/** Why an administrator allowed patient content into Slack. */
+export interface SlackAttestation { kind: 'baa' | 'no_phi'; byStaffId: string; at: number }
+
+export interface OrganizationSettings {
+  /** Overrides SLACK_CONTENT for this practice once an administrator chose. */
+  slackContent?: SlackContentMode;
+  slackAttestation?: SlackAttestation | null;
 }
 
 export interface Inbox {

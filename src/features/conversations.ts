@@ -153,6 +153,11 @@ export class ConversationService {
     return this.changeState(conversation, { assigneeId: staff.id, status: 'open', resolvedAt: null });
   }
 
+  /** Hand the conversation to a colleague (or to nobody). */
+  assign(conversation: Conversation, assigneeId: string | null): Promise<Conversation> {
+    return this.changeState(conversation, { assigneeId, status: conversation.status, resolvedAt: conversation.resolvedAt });
+  }
+
   resolve(conversation: Conversation, staff: Staff): Promise<Conversation> {
     // Whoever resolves becomes the owner of record if nobody had claimed it.
     return this.changeState(conversation, { assigneeId: conversation.assigneeId ?? staff.id, status: 'resolved', resolvedAt: this.now() });
@@ -165,6 +170,8 @@ export class ConversationService {
   /** Typing indicator from staff to the patient; live only, never stored. */
   async staffTyping(conversation: Conversation, staff: Staff, on: boolean): Promise<void> {
     await this.publishVisitor(conversation, { type: 'typing', on, name: staff.displayName });
+    // Colleagues see it too, so two people do not answer at once.
+    await this.publishOrg(conversation.orgId, { type: 'typing', conversationId: conversation.id, who: 'staff', on, staffId: staff.id, name: staff.displayName });
   }
 
   async patientTyping(conversation: Conversation, on: boolean): Promise<void> {

@@ -2,6 +2,8 @@
 import { newId, newPublicKey } from '../domain/ids.ts';
 import type { Inbox, InboxSettings, Organization } from '../domain/types.ts';
 import type { Store } from '../store/types.ts';
+import type { Actor } from './audit.ts';
+import type { StaffAuth } from './staff-auth.ts';
 
 export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
   greeting: 'Hi! Ask us anything about appointments, directions or billing. We usually reply within a few minutes.',
@@ -9,7 +11,10 @@ export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
   preChat: { enabled: false, fields: ['name', 'email', 'phone'] },
 };
 
-export async function seedDemoPractice(store: Store): Promise<{ org: Organization; inbox: Inbox } | undefined> {
+export const DEMO_OWNER_EMAIL = 'owner@demo.bedside.test';
+const SYSTEM: Actor = { type: 'system', id: null, orgId: null, ip: null };
+
+export async function seedDemoPractice(store: Store, auth: StaffAuth): Promise<{ org: Organization; inbox: Inbox } | undefined> {
   if ((await store.countOrganizations()) > 0) return undefined;
   const now = Date.now();
   const org: Organization = { id: newId('org'), name: 'Riverside Family Practice (demo)', slug: 'demo', createdAt: now };
@@ -21,5 +26,13 @@ export async function seedDemoPractice(store: Store): Promise<{ org: Organizatio
     await tx.createOrganization(org);
     await tx.createInbox(inbox);
   });
+  await auth.createAccount({ orgId: org.id, email: DEMO_OWNER_EMAIL, role: 'owner', displayName: 'Demo Owner' }, SYSTEM);
   return { org, inbox };
+}
+
+/** While the demo owner has not enrolled, every start prints a fresh enrolment link. */
+export async function demoEnrolmentLink(store: Store, auth: StaffAuth): Promise<string | undefined> {
+  const owner = await store.auth.findAccountByEmail(DEMO_OWNER_EMAIL);
+  if (!owner || owner.status !== 'invited') return undefined;
+  return (await auth.reissueEnrolment(owner.orgId, owner.id, SYSTEM)).enrolmentUrl;
 }

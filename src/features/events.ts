@@ -5,7 +5,7 @@ import type { Conversation, Message } from '../domain/types.ts';
 export type OrgEvent =
   | { type: 'message.created'; conversationId: string; messageId: number }
   | { type: 'conversation.updated'; conversationId: string; status: Conversation['status']; assigneeId: string | null }
-  | { type: 'typing'; conversationId: string; who: 'contact' | 'staff'; on: boolean };
+  | { type: 'typing'; conversationId: string; who: 'contact' | 'staff'; on: boolean; staffId?: string; name?: string };
 
 export type VisitorEvent =
   | { type: 'message'; message: Message }

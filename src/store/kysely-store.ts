@@ -4,7 +4,7 @@
  */
 import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type {
-  ChannelKind, Contact, Conversation, Inbox, InboxSettings, Message, Organization, Staff,
+  ChannelKind, Contact, Conversation, Inbox, InboxSettings, Message, Organization, OrganizationSettings, Staff,
 } from '../domain/types.ts';
 import { newId } from '../domain/ids.ts';
 import type { Database } from './schema.ts';
@@ -50,12 +50,26 @@ class KyselyOps implements StoreOps {
   }
 
   async createOrganization(org: Organization): Promise<void> {
-    await this.db.insertInto('organizations').values(org).execute();
+    await this.db.insertInto('organizations').values({ ...org, settings: JSON.stringify(org.settings ?? {}) }).execute();
   }
 
   async getOrganization(id: string): Promise<Organization | undefined> {
     const r = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
-    return r && { ...r, createdAt: Number(r.createdAt) };
+    return r && { ...r, createdAt: Number(r.createdAt), settings: JSON.parse(r.settings) as OrganizationSettings };
+  }
+
+  async findOrganizationBySlug(slug: string): Promise<Organization | undefined> {
+    const r = await this.db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst();
+    return r && this.getOrganization(r.id);
+  }
+
+  async listOrganizations(): Promise<Organization[]> {
+    const rows = await this.db.selectFrom('organizations').select('id').orderBy('createdAt').execute();
+    return (await Promise.all(rows.map((r) => this.getOrganization(r.id)))).filter((o): o is Organization => o !== undefined);
+  }
+
+  async updateOrganizationSettings(id: string, settings: OrganizationSettings): Promise<void> {
+    await this.db.updateTable('organizations').set({ settings: JSON.stringify(settings) }).where('id', '=', id).execute();
   }
 
   async createInbox(inbox: Inbox): Promise<void> {
@@ -79,6 +93,10 @@ class KyselyOps implements StoreOps {
 
   async updateInboxSettings(orgId: string, id: string, settings: InboxSettings): Promise<void> {
     await this.db.updateTable('inboxes').set({ settings: JSON.stringify(settings) }).where('orgId', '=', orgId).where('id', '=', id).execute();
+  }
+
+  async renameInbox(orgId: string, id: string, name: string): Promise<void> {
+    await this.db.updateTable('inboxes').set({ name }).where('orgId', '=', orgId).where('id', '=', id).execute();
   }
 
   async findFirstWebInbox(): Promise<Inbox | undefined> {

@@ -4,7 +4,7 @@
  */
 import type { Generated } from 'kysely';
 
-export interface OrganizationsTable { id: string; name: string; slug: string; createdAt: number }
+export interface OrganizationsTable { id: string; name: string; slug: string; createdAt: number; settings: Generated<string> }
 
 export interface InboxesTable {
   id: string; orgId: string; name: string; channel: string; publicKey: string;

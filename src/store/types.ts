@@ -5,7 +5,7 @@
  * "not found", never returned.
  */
 import type {
-  Contact, Conversation, Inbox, InboxSettings, Message, Organization, Staff,
+  Contact, Conversation, Inbox, InboxSettings, Message, Organization, OrganizationSettings, Staff,
 } from '../domain/types.ts';
 
 import type { AuditStoreOps, AuthStoreOps, InboxStoreOps } from './staff-types.ts';
@@ -50,12 +50,16 @@ export interface StoreOps {
   countOrganizations(): Promise<number>;
   createOrganization(org: Organization): Promise<void>;
   getOrganization(id: string): Promise<Organization | undefined>;
+  findOrganizationBySlug(slug: string): Promise<Organization | undefined>;
+  listOrganizations(): Promise<Organization[]>;
+  updateOrganizationSettings(id: string, settings: OrganizationSettings): Promise<void>;
 
   createInbox(inbox: Inbox): Promise<void>;
   findInboxByPublicKey(publicKey: string): Promise<Inbox | undefined>;
   getInbox(orgId: string, id: string): Promise<Inbox | undefined>;
   listInboxes(orgId: string): Promise<Inbox[]>;
   updateInboxSettings(orgId: string, id: string, settings: InboxSettings): Promise<void>;
+  renameInbox(orgId: string, id: string, name: string): Promise<void>;
   /** The oldest website inbox of any organization (the demo page of a single-practice install). */
   findFirstWebInbox(): Promise<Inbox | undefined>;
 

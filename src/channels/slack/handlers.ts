@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { SlackConfig } from '../../config.ts';
-import type { Conversation } from '../../domain/types.ts';
+import type { Conversation, SlackContentMode } from '../../domain/types.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import { jobKinds } from '../../features/job-kinds.ts';
 import { PermanentError, RetryableError } from '../../jobs/errors.ts';
@@ -15,7 +15,7 @@ import type { Logger } from '../../log.ts';
 import type { Job, Store } from '../../store/types.ts';
 import { mayHaveBeenApplied, type SlackApi } from './api.ts';
 import { parseNote, slackToPlain } from './format.ts';
-import { ACTIONS, renderParent, renderPatientReply } from './render.ts';
+import { ACTIONS, renderParent, renderPatientReply, renderStaffMirror } from './render.ts';
 import { blockActionsSchema, eventCallbackSchema, messageEventSchema, type SlackMessageEvent } from './schema.ts';
 import type { SlackUserCache } from './users.ts';
 
@@ -46,14 +46,19 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     return conversation;
   };
 
+  // An administrator's choice for the practice overrides the installation default (SLACK_CONTENT).
+  const contentMode = async (orgId: string): Promise<SlackContentMode> =>
+    (await store.getOrganization(orgId))?.settings?.slackContent ?? config.content;
+
   const parentView = async (conversation: Conversation, firstMessage?: string) => {
-    const [contact, first, assignee] = await Promise.all([
+    const [mode, contact, first, assignee] = await Promise.all([
+      contentMode(conversation.orgId),
       store.getContact(conversation.orgId, conversation.contactId),
       firstMessage === undefined ? store.firstMessage(conversation.orgId, conversation.id) : undefined,
       conversation.assigneeId ? store.getStaff(conversation.orgId, conversation.assigneeId) : undefined,
     ]);
     return renderParent({
-      mode: config.content, conversation, contact, firstMessage: firstMessage ?? first?.body,
+      mode, conversation, contact, firstMessage: firstMessage ?? first?.body,
       assigneeName: assignee?.displayName, inboxUrl: `${deps.publicUrl}/inbox/conversations/${conversation.id}`,
     });
   };
@@ -79,7 +84,24 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     const threadTs = conversation.slackThreadTs;
     const already = isRetry ? await api.findDelivered(channel, deliveryKey, oldest, threadTs) : undefined;
     if (already) return;
-    await api.postMessage({ channel, threadTs, deliveryKey, ...renderPatientReply(config.content, conversation, message.body) });
+    await api.postMessage({ channel, threadTs, deliveryKey, ...renderPatientReply(await contentMode(conversation.orgId), conversation, message.body) });
+  });
+
+  worker.register(jobKinds.slackMirror, async (job) => {
+    const { conversationId, messageId } = postPayload.parse(job.payload);
+    const conversation = await loadConversation(job, conversationId);
+    const message = await store.getMessage(conversation.orgId, messageId);
+    if (!message) throw new PermanentError('message not found');
+    // A conversation that never reached Slack has no thread to keep in step.
+    if (!conversation.slackThreadTs || !conversation.slackChannelId) return;
+    const rendered = renderStaffMirror(await contentMode(conversation.orgId), message);
+    if (!rendered) return;
+    const deliveryKey = `msg-${message.id}`;
+    const channel = conversation.slackChannelId;
+    const threadTs = conversation.slackThreadTs;
+    if (mayHaveBeenApplied(job.attempts, job.lastError)
+      && await api.findDelivered(channel, deliveryKey, job.createdAt / 1000 - LOOKBACK_SECONDS, threadTs)) return;
+    await api.postMessage({ channel, threadTs, deliveryKey, ...rendered });
   });
 
   worker.register(jobKinds.slackUpdate, async (job) => {
@@ -109,7 +131,7 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
       if (ours && Date.now() - job.createdAt < UNRECORDED_THREAD_WAIT_MS) throw new RetryableError('slack thread not recorded yet');
       return;
     }
-    if (config.content === 'notice') {
+    if (await contentMode(conversation.orgId) === 'notice') {
       // In notice mode Slack carries no patient content, and replies are written in the web inbox.
       log.info({ eventId: envelope.event_id, conversationId: conversation.id }, 'slack reply not relayed: notice mode');
       return;

@@ -4,7 +4,7 @@
  * In `full` mode the patient's name and words are mirrored, escaped so they cannot ping or link.
  */
 import type { Block, Button, KnownBlock } from '@slack/web-api';
-import type { ChannelKind, Contact, Conversation, SlackContentMode } from '../../domain/types.ts';
+import type { ChannelKind, Contact, Conversation, Message, SlackContentMode } from '../../domain/types.ts';
 import { escapeSlack, quoteForSlack } from './format.ts';
 
 export const ACTIONS = { claim: 'bedside_claim', resolve: 'bedside_resolve', reopen: 'bedside_reopen' } as const;
@@ -71,5 +71,23 @@ export function renderPatientReply(mode: SlackContentMode, conversation: Convers
   return {
     text: body.slice(0, 3000),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: quoteForSlack(body) } }],
+  };
+}
+
+/** A reply or note written in the web inbox, shown in the thread so Slack tells the whole story. */
+export function renderStaffMirror(mode: SlackContentMode, message: Message): Rendered | undefined {
+  const who = escapeSlack(message.authorName ?? 'Staff');
+  if (mode === 'notice') {
+    if (message.kind === 'note') return undefined;
+    const text = `Answered in the web inbox by ${message.authorName ?? 'staff'}`;
+    return { text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: `:outbox_tray: Answered in the web inbox by *${who}*` }] }] };
+  }
+  const label = message.kind === 'note' ? `:memo: Internal note by *${who}*` : `:outbox_tray: *${who}* replied from the web inbox`;
+  return {
+    text: `${message.authorName ?? 'Staff'}: ${message.body.slice(0, 2900)}`,
+    blocks: [
+      { type: 'context', elements: [{ type: 'mrkdwn', text: label }] },
+      { type: 'section', text: { type: 'mrkdwn', text: escapeSlack(message.body.slice(0, 2900)) } },
+    ],
   };
 }

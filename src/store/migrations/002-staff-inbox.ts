@@ -65,6 +65,9 @@ export function staffInboxMigration(dialect: Dialect) {
         .addUniqueConstraint('canned_responses_shortcut', ['org_id', 'shortcut'])
         .execute();
 
+      /** JSON: OrganizationSettings (Slack content mode and its attestation, ...). */
+      await db.schema.alterTable('organizations').addColumn('settings', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+
       // Since when the patient has been waiting for an answer (null: answered or no message yet).
       await db.schema.alterTable('conversations').addColumn('waiting_since', 'bigint').execute();
 

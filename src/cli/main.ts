@@ -1,0 +1,141 @@
+/**
+ * `npx bedside …`: administration from the server's shell. It opens the same database the server
+ * uses (DATA_DIR, or the PostgreSQL URL), so it works with the server running or stopped.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.ts';
+import type { Role } from '../domain/types.ts';
+import { AppError } from '../errors.ts';
+import { AuditTrail, type Actor } from '../features/audit.ts';
+import { StaffAuth } from '../features/staff-auth.ts';
+import { createLogger } from '../log.ts';
+import { loadOrCreateSecretKey } from '../security/secret-key.ts';
+import { openSqliteStore } from '../store/sqlite/open.ts';
+import type { Store } from '../store/types.ts';
+
+const HELP = `bedside: administer a Bedside installation
+
+Usage: npx bedside <command> [options]
+
+Commands:
+  users add --email E --role owner|admin|agent [--name N] [--org SLUG]
+                          Create a staff account and print its one-time enrolment link
+                          (valid ${'24'} hours: set a password, enrol an authenticator app)
+  users list [--org SLUG] List staff accounts
+  users reset --email E   Print a new enrolment link (new password and authenticator);
+                          ends the person's sessions
+  users disable --email E End every session of the account and block sign-in
+  jobs retry-dead         Put dead-lettered deliveries back in the queue (after fixing the cause)
+  slack manifest          Print the Slack app manifest for this server's PUBLIC_URL
+  help                    This text
+
+Settings come from the same environment variables as the server (DATA_DIR, PUBLIC_URL, ...).
+`;
+
+class UsageError extends Error {}
+
+const CLI_ACTOR: Actor = { type: 'system', id: null, orgId: null, ip: null };
+
+async function resolveOrg(store: Store, slug: string | undefined): Promise<string> {
+  if (slug) {
+    const org = await store.findOrganizationBySlug(slug);
+    if (!org) throw new UsageError(`No organization with slug "${slug}"`);
+    return org.id;
+  }
+  const orgs = await store.listOrganizations();
+  if (orgs.length === 1 && orgs[0]) return orgs[0].id;
+  if (orgs.length === 0) throw new UsageError('There is no organization yet: start the server once (it creates the demo practice)');
+  throw new UsageError(`Several organizations exist; choose one with --org (${orgs.map((o) => o.slug).join(', ')})`);
+}
+
+export async function runCli(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: {
+      email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, org: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [group, action] = positionals;
+  if (values.help || !group || group === 'help') {
+    out(HELP);
+    return 0;
+  }
+  if (group === 'slack' && action === 'manifest') {
+    const config = loadConfig();
+    const manifest = readFileSync(new URL('../channels/slack/app-manifest.yml', import.meta.url), 'utf8');
+    out(manifest.replaceAll('https://YOUR-BEDSIDE-HOST', config.publicUrl));
+    return 0;
+  }
+
+  const config = loadConfig();
+  const store = await openSqliteStore(config.dataDir);
+  try {
+    const auth = new StaffAuth(store, new AuditTrail(createLogger('silent')), {
+      ...config.sessions, publicUrl: config.publicUrl, serverKey: loadOrCreateSecretKey(config.dataDir, config.secretKey),
+    });
+    const byEmail = async () => {
+      if (!values.email) throw new UsageError('--email is required');
+      const account = await store.auth.findAccountByEmail(values.email.trim().toLowerCase());
+      if (!account) throw new UsageError(`No account with e-mail ${values.email}`);
+      return account;
+    };
+    const key = `${group} ${action ?? ''}`.trim();
+    switch (key) {
+      case 'users add': {
+        if (!values.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email)) throw new UsageError('--email must be an e-mail address');
+        const role = values.role as Role | undefined;
+        if (!role || !['owner', 'admin', 'agent'].includes(role)) throw new UsageError('--role must be owner, admin or agent');
+        const orgId = await resolveOrg(store, values.org);
+        const r = await auth.createAccount({ orgId, email: values.email, role, ...(values.name ? { displayName: values.name } : {}) }, { ...CLI_ACTOR, orgId });
+        out(`Created ${r.account.role} ${r.account.email}.\nEnrolment link (one use, valid until ${new Date(r.expiresAt).toISOString()}):\n${r.enrolmentUrl}\n`);
+        return 0;
+      }
+      case 'users list': {
+        const orgId = await resolveOrg(store, values.org);
+        for (const a of await store.auth.listAccounts(orgId)) {
+          if (a.email) out(`${a.email}\t${a.role}\t${a.status}\t${a.mfaEnrolled ? '2FA' : 'no 2FA yet'}\n`);
+        }
+        return 0;
+      }
+      case 'users reset': {
+        const account = await byEmail();
+        const r = await auth.reissueEnrolment(account.orgId, account.id, { ...CLI_ACTOR, orgId: account.orgId });
+        out(`New enrolment link for ${account.email} (one use, valid until ${new Date(r.expiresAt).toISOString()}):\n${r.enrolmentUrl}\n`);
+        return 0;
+      }
+      case 'users disable': {
+        const account = await byEmail();
+        await store.auth.updateAccount(account.orgId, account.id, { status: 'disabled' });
+        const n = await store.auth.revokeAllSessions(account.id, Date.now());
+        out(`Disabled ${account.email}; ended ${n} session(s).\n`);
+        return 0;
+      }
+      case 'jobs retry-dead': {
+        out(`Requeued ${await store.requeueDeadJobs(Date.now())} dead-lettered job(s).\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`Unknown command "${key}". Run npx bedside --help`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+const isMain = process.argv[1] && /bedside(\.js)?$|cli[/\\]main\.(ts|js)$/.test(process.argv[1]);
+if (isMain) {
+  runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof AppError) {
+      process.stderr.write(`bedside: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`bedside: ${err.message}\nRun npx bedside --help\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`bedside: failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * GET /api/ws: live updates for the signed-in inbox. Authenticated by the session cookie before
+ * the upgrade, same-origin only (no cross-site WebSocket hijacking). Events arrive as ids on the
+ * bus and are loaded here, per recipient, so each person sees their own unread counts.
+ */
+import type { FastifyInstance } from 'fastify';
+import type {} from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Bus } from '../../bus/types.ts';
+import { topics } from '../../bus/types.ts';
+import { errorBody } from '../../errors.ts';
+import type { ConversationService } from '../../features/conversations.ts';
+import type { OrgEvent } from '../../features/events.ts';
+import type { Authenticated, StaffAuth } from '../../features/staff-auth.ts';
+import type { Store } from '../../store/types.ts';
+import type { SessionGuard } from './session-guard.ts';
+import { toApiMessage, toSummary } from './present.ts';
+
+const SESSION_CHECK_MS = 30_000;
+
+const clientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('typing'), conversationId: z.string().max(64), on: z.boolean() }).strict(),
+  z.object({ type: z.literal('ping') }).strict(),
+]);
+
+declare module 'fastify' {
+  interface FastifyRequest { staffAuth?: Authenticated }
+}
+
+export interface StaffSocketDeps {
+  store: Store;
+  bus: Bus;
+  auth: StaffAuth;
+  guard: SessionGuard;
+  conversations: ConversationService;
+}
+
+export async function staffSocketRoutes(app: FastifyInstance, deps: StaffSocketDeps): Promise<void> {
+  app.get('/api/ws', {
+    websocket: true,
+    preValidation: async (req, reply) => {
+      const origin = req.headers.origin;
+      if (origin && (() => { try { return new URL(origin).host !== req.headers.host; } catch { return true; } })()) {
+        return reply.code(403).send(errorBody('origin_mismatch', 'Request origin not allowed'));
+      }
+      try {
+        req.staffAuth = await deps.auth.authenticate(deps.guard.token(req), false);
+      } catch {
+        return reply.code(401).send(errorBody('unauthenticated', 'Sign in to continue'));
+      }
+    },
+  }, (socket, req) => {
+    void serve(socket, req.staffAuth as Authenticated, req.cookies?.bedside_session, deps);
+  });
+}
+
+async function serve(socket: WebSocket, auth: Authenticated, token: string | undefined, deps: StaffSocketDeps): Promise<void> {
+  const { store, bus } = deps;
+  const orgId = auth.org.id;
+  const staffId = auth.account.id;
+  const send = (frame: unknown) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+  };
+  let chain = Promise.resolve();
+  const unsubscribe = await bus.subscribe(topics.org(orgId), (raw) => {
+    const event = raw as OrgEvent;
+    // In order, one at a time: a message and the conversation update it causes arrive in sequence.
+    chain = chain.then(async () => {
+      if (event.type === 'typing') {
+        if (event.who === 'contact' || event.staffId !== staffId) send(event);
+        return;
+      }
+      if (event.type === 'message.created') {
+        const m = await store.getMessage(orgId, event.messageId);
+        const c = m && await store.getConversation(orgId, m.conversationId);
+        if (m && c) send({ type: 'message.created', conversationId: c.id, message: toApiMessage(m, c.channel) });
+      }
+      const row = await store.inbox.conversationRow(orgId, staffId, event.conversationId);
+      if (row) send({ type: 'conversation.updated', conversation: toSummary(row) });
+    }).catch(() => undefined);
+  });
+
+  // The socket lives only as long as the session: idle logoff and "sign out everywhere" end it.
+  const check = setInterval(() => {
+    deps.auth.authenticate(token, false).catch(() => {
+      send({ type: 'session.ended' });
+      socket.close(4401, 'session ended');
+    });
+  }, SESSION_CHECK_MS);
+
+  socket.on('message', (data) => {
+    let frame;
+    try {
+      frame = clientFrame.parse(JSON.parse(String(data)));
+    } catch {
+      send({ type: 'error', code: 'invalid_frame', message: 'The frame could not be accepted' });
+      return;
+    }
+    if (frame.type === 'ping') return send({ type: 'pong' });
+    void (async () => {
+      const c = await store.getConversation(orgId, frame.conversationId);
+      if (c) await deps.conversations.staffTyping(c, auth.account, frame.on);
+    })().catch(() => undefined);
+  });
+  socket.on('close', () => {
+    clearInterval(check);
+    void unsubscribe();
+  });
+}
