@@ -103,7 +103,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   await http.register(widgetSocketRoutes, { store, bus, conversations, secretKey, log: log.child({ module: 'widget' }) });
 
-  const guard = new SessionGuard(auth, audit, store, config.publicUrl.startsWith('https://'), config.sessions.maxAgeMs);
+  const guard = new SessionGuard(auth, audit, store, config.publicUrl.startsWith('https://'));
   const api = new ApiRegistry(http, guard);
   authRoutes(api, { auth, guard, store });
   conversationRoutes(api, { store, conversations, audit });

@@ -5,7 +5,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
-import type { Role } from '../../domain/types.ts';
 import { AppError } from '../../errors.ts';
 import type { AuditTrail } from '../../features/audit.ts';
 import { ROLE_RANK, type Authenticated, type IssuedSession, type StaffAuth } from '../../features/staff-auth.ts';
@@ -27,7 +26,6 @@ export class SessionGuard {
     private readonly audit: AuditTrail,
     private readonly store: Store,
     private readonly secureCookies: boolean,
-    private readonly maxAgeMs: number,
   ) {}
 
   token(req: FastifyRequest): string | undefined {

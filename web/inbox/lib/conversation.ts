@@ -147,7 +147,7 @@ export function newestMessageId(messages: readonly Message[]): number | null {
 
 export type TimelineItem =
   | { type: 'day'; key: string; label: string }
-  | { type: 'channel'; key: string; label: string }
+  | { type: 'channel'; key: string; label: string; channel: string }
   | { type: 'message'; key: string; message: Message }
   | { type: 'pending'; key: string; pending: PendingReply; channel: string };
 
@@ -173,7 +173,7 @@ export function buildTimeline(
     }
     if (itemChannel !== ch) {
       ch = itemChannel;
-      out.push({ type: 'channel', key: `c${key}`, label: channelLabel(itemChannel) });
+      out.push({ type: 'channel', key: `c${key}`, label: channelLabel(itemChannel), channel: itemChannel });
     }
   };
   for (const m of messages) {
