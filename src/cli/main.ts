@@ -65,7 +65,9 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
   if (group === 'slack' && action === 'manifest') {
     const config = loadConfig();
     const manifest = readFileSync(new URL('../channels/slack/app-manifest.yml', import.meta.url), 'utf8');
-    out(manifest.replaceAll('https://YOUR-BEDSIDE-HOST', config.publicUrl));
+    // The header explains the placeholder; this copy has it filled in already.
+    const body = manifest.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    out(`# Slack app manifest for the Bedside server at ${config.publicUrl}\n${body.replaceAll('https://YOUR-BEDSIDE-HOST', config.publicUrl)}`);
     return 0;
   }
 

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../features/audit.ts';
+import { seedDemoPractice } from '../features/demo.ts';
+import { StaffAuth } from '../features/staff-auth.ts';
+import { createLogger } from '../log.ts';
+import { openSqliteStore } from '../store/sqlite/open.ts';
+import { runCli } from './main.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bedside-cli-'));
+const env = { DATA_DIR: dataDir, PUBLIC_URL: 'https://desk.clinic.test', SECRET_KEY: 's'.repeat(40) };
+
+async function run(args: string[]): Promise<string> {
+  let out = '';
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    await runCli(args, (s) => { out += s; });
+  } finally {
+    process.env = saved;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  const store = await openSqliteStore(dataDir);
+  await seedDemoPractice(store, new StaffAuth(store, new AuditTrail(createLogger('silent')), {
+    idleMs: 900_000, maxAgeMs: 3600_000, enrolmentLinkMs: 86_400_000, publicUrl: env.PUBLIC_URL, serverKey: env.SECRET_KEY,
+  }));
+  await store.close();
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('bedside CLI', () => {
+  it('adds a staff account in the only organization and prints a one-time enrolment link', async () => {
+    const out = await run(['users', 'add', '--email', 'Front.Desk@clinic.test', '--role', 'admin', '--name', 'Front Desk']);
+    expect(out).toMatch(/^Created admin front\.desk@clinic\.test\./);
+    expect(out).toMatch(/https:\/\/desk\.clinic\.test\/enrol#token=[A-Za-z0-9_-]{43}\n$/);
+    const list = await run(['users', 'list']);
+    expect(list).toContain('front.desk@clinic.test\tadmin\tinvited\tno 2FA yet');
+  });
+
+  it('refuses bad arguments with a message, and changes nothing', async () => {
+    await expect(run(['users', 'add', '--email', 'x@clinic.test', '--role', 'superuser'])).rejects.toThrow('--role must be owner, admin or agent');
+    await expect(run(['users', 'add', '--email', 'not-an-email', '--role', 'agent'])).rejects.toThrow('--email');
+    await expect(run(['users', 'add', '--email', 'x@clinic.test', '--role', 'agent', '--org', 'nope'])).rejects.toThrow('No organization with slug "nope"');
+    await expect(run(['users', 'add', '--email', 'front.desk@clinic.test', '--role', 'agent'])).rejects.toThrow('already exists');
+    await expect(run(['users', 'frobnicate'])).rejects.toThrow('Unknown command');
+    expect(await run(['users', 'list'])).not.toContain('x@clinic.test');
+  });
+
+  it('issues a new link on reset', async () => {
+    const out = await run(['users', 'reset', '--email', 'front.desk@clinic.test']);
+    expect(out).toMatch(/New enrolment link for front\.desk@clinic\.test/);
+  });
+
+  it('prints the Slack manifest for this server', async () => {
+    const out = await run(['slack', 'manifest']);
+    expect(out).toContain('request_url: https://desk.clinic.test/slack/events');
+    expect(out).not.toContain('YOUR-BEDSIDE-HOST');
+  });
+
+  it('runs as `npx bedside --help`', async () => {
+    const { stdout } = await promisify(execFile)('npx', ['bedside', '--help'], { cwd: new URL('../..', import.meta.url).pathname });
+    expect(stdout).toContain('users add --email E --role owner|admin|agent');
+  }, 30_000);
+});
