@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { newId, newPublicKey } from '../../src/domain/ids.ts';
-import type { ChannelKind, Inbox, Message } from '../../src/domain/types.ts';
+import type { ChannelKind, Inbox } from '../../src/domain/types.ts';
 import { issueVisitorToken } from '../../src/security/visitor-token.ts';
 import { DEFAULT_INBOX_SETTINGS } from '../../src/features/demo.ts';
 import { signSlackRequest } from '../emulators/slack/index.ts';
-import { eventually, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
+import { eventually, SLACK, STAFF, startHarness, type Harness, storedMessages } from '../support/harness.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 
 /** Put into every bad input; must never come back in an answer. */
@@ -51,20 +51,7 @@ async function totalJobs(): Promise<number> {
   return c.pending + c.running + c.dead + c.done;
 }
 
-/** Every message of the organization, whatever its conversation or kind (ids are 1, 2, 3...). */
-async function allMessages(): Promise<Message[]> {
-  const out: Message[] = [];
-  for (let id = 1, misses = 0; misses < 20; id++) {
-    const m = await h.app.store.getMessage(h.inbox.orgId, id);
-    if (m) {
-      out.push(m);
-      misses = 0;
-    } else {
-      misses++;
-    }
-  }
-  return out;
-}
+const allMessages = () => storedMessages(h);
 
 async function storedBodiesOf(token: string, inbox: Inbox = h.inbox): Promise<string[] | undefined> {
   const contact = await h.app.conversations.findContact(inbox, { channel: 'web', externalId: visitorIdOf(token) });

@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { Message } from '../../src/domain/types.ts';
 import { signSlackRequest } from '../emulators/slack/index.ts';
-import { eventually, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
+import { eventually, SLACK, STAFF, startHarness, type Harness, storedMessages } from '../support/harness.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 
 const PATIENT = { name: 'Quentin Zyxwarbler', email: 'quentin.zyx@example.test', phone: '+1 555 0100 777' };
@@ -60,19 +59,7 @@ async function postSlack(body: string, contentType: string, secret = SLACK.signi
   return { status: res.status, body: text };
 }
 
-async function allMessages(): Promise<Message[]> {
-  const out: Message[] = [];
-  for (let id = 1, misses = 0; misses < 20; id++) {
-    const m = await h.app.store.getMessage(h.inbox.orgId, id);
-    if (m) {
-      out.push(m);
-      misses = 0;
-    } else {
-      misses++;
-    }
-  }
-  return out;
-}
+const allMessages = () => storedMessages(h);
 
 async function settled(): Promise<void> {
   await eventually(async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { Inbox } from '../../src/domain/types.ts';
+import type { Inbox, Message } from '../../src/domain/types.ts';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.ts';
 
 export const SLACK = {
@@ -84,4 +84,19 @@ export async function firstThread(h: Harness): Promise<string> {
   // Slack has the post a moment before Bedside has recorded its thread.
   await eventually(() => h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts));
   return parent.ts;
+}
+
+/** Every message of the harness's organization, whatever its conversation or kind (ids 1, 2, 3...). */
+export async function storedMessages(h: Harness): Promise<Message[]> {
+  const out: Message[] = [];
+  for (let id = 1, misses = 0; misses < 20; id++) {
+    const m = await h.app.store.getMessage(h.inbox.orgId, id);
+    if (m) {
+      out.push(m);
+      misses = 0;
+    } else {
+      misses++;
+    }
+  }
+  return out;
 }
