@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../features/audit.ts';
 import { seedDemoPractice } from '../features/demo.ts';
@@ -14,16 +15,20 @@ import { runCli } from './main.ts';
 const dataDir = mkdtempSync(join(tmpdir(), 'bedside-cli-'));
 const env = { DATA_DIR: dataDir, PUBLIC_URL: 'https://desk.clinic.test', SECRET_KEY: 's'.repeat(40) };
 
-async function run(args: string[]): Promise<string> {
+async function runWithCode(args: string[]): Promise<{ out: string; code: number }> {
   let out = '';
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
-    await runCli(args, (s) => { out += s; });
+    const code = await runCli(args, (s) => { out += s; });
+    return { out, code };
   } finally {
     process.env = saved;
   }
-  return out;
+}
+
+async function run(args: string[]): Promise<string> {
+  return (await runWithCode(args)).out;
 }
 
 beforeAll(async () => {
@@ -56,6 +61,19 @@ describe('bedside CLI', () => {
   it('issues a new link on reset', async () => {
     const out = await run(['users', 'reset', '--email', 'front.desk@clinic.test']);
     expect(out).toMatch(/New enrolment link for front\.desk@clinic\.test/);
+  });
+
+  it('verifies the audit trail, and names the record changed by hand', async () => {
+    const ok = await runWithCode(['audit', 'verify']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^Audit trail intact: \d+ record\(s\)/);
+    const raw = new SqliteDatabase(join(dataDir, 'bedside.sqlite'));
+    const victim = raw.prepare("SELECT id FROM audit_log WHERE action = 'staff.create' ORDER BY id LIMIT 1").get() as { id: number };
+    raw.prepare("UPDATE audit_log SET outcome = 'denied' WHERE id = ?").run(victim.id);
+    raw.close();
+    const bad = await runWithCode(['audit', 'verify']);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain(`Audit trail BROKEN at record ${victim.id}`);
   });
 
   it('prints the Slack manifest for this server', async () => {

@@ -26,6 +26,8 @@ Commands:
   users reset --email E   Print a new enrolment link (new password and authenticator);
                           ends the person's sessions
   users disable --email E End every session of the account and block sign-in
+  audit verify            Check the audit trail's hash chains; names the first altered, removed
+                          or reordered record and exits 1 if there is one
   jobs retry-dead         Put dead-lettered deliveries back in the queue (after fixing the cause)
   slack manifest          Print the Slack app manifest for this server's PUBLIC_URL
   help                    This text
@@ -113,6 +115,16 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         const n = await store.auth.revokeAllSessions(account.id, Date.now());
         out(`Disabled ${account.email}; ended ${n} session(s).\n`);
         return 0;
+      }
+      case 'audit verify': {
+        const r = await store.audit.verify();
+        if (r.ok) {
+          out(`Audit trail intact: ${r.records} record(s) in ${r.chains} chain(s).\n`);
+          return 0;
+        }
+        const bad = r.firstBad as NonNullable<typeof r.firstBad>;
+        out(`Audit trail BROKEN at record ${bad.id} (chain ${bad.chain}): ${bad.reason}.\n${r.records} record(s) before it verified.\n`);
+        return 1;
       }
       case 'jobs retry-dead': {
         out(`Requeued ${await store.requeueDeadJobs(Date.now())} dead-lettered job(s).\n`);

@@ -4,8 +4,10 @@ import type {
   AuditEvent, CannedResponse, ChannelKind, Role, StaffAccount, StaffCredentials, StaffSession, StaffStatus,
 } from '../domain/types.ts';
 import type { Database, StaffTable } from './schema.ts';
+import type { Dialect } from './types.ts';
+import { auditChainOf, auditRecordHash, GENESIS_HASH } from '../security/audit-hash.ts';
 import type {
-  AuditStoreOps, AuthStoreOps, ConversationListQuery, ConversationRow, InboxStoreOps, NewStaffAccount,
+  AuditStoreOps, AuditVerification, AuthStoreOps, ConversationListQuery, ConversationRow, InboxStoreOps, NewStaffAccount,
 } from './staff-types.ts';
 import { toConversation, toMessage } from './rows.ts';
 
@@ -243,10 +245,28 @@ export class KyselyInboxOps implements InboxStoreOps {
 }
 
 export class KyselyAuditOps implements AuditStoreOps {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly dialect: Dialect) {}
 
   async append(e: AuditEvent): Promise<void> {
-    await this.db.insertInto('auditLog').values({ ...e, details: e.details ? JSON.stringify(e.details) : null }).execute();
+    // Reading the chain head and moving it must be one unit: inside the caller's transaction if
+    // there is one, else a transaction of its own. On PostgreSQL the head row is locked.
+    const run = async (tx: Db) => {
+      const chain = auditChainOf(e.orgId);
+      await tx.insertInto('auditHeads').values({ chain, lastId: 0, lastHash: GENESIS_HASH, count: 0 })
+        .onConflict((oc) => oc.doNothing()).execute();
+      let q = tx.selectFrom('auditHeads').selectAll().where('chain', '=', chain);
+      if (this.dialect === 'postgres') q = q.forUpdate();
+      const head = await q.executeTakeFirstOrThrow();
+      const details = e.details ? JSON.stringify(e.details) : null;
+      const row = await tx.insertInto('auditLog').values({ ...e, details, prevHash: head.lastHash, hash: null })
+        .returning('id').executeTakeFirstOrThrow();
+      const id = Number(row.id);
+      const hash = auditRecordHash(head.lastHash, { ...e, id, details });
+      await tx.updateTable('auditLog').set({ hash }).where('id', '=', id).execute();
+      await tx.updateTable('auditHeads').set({ lastId: id, lastHash: hash, count: sql`count + 1` }).where('chain', '=', chain).execute();
+    };
+    if (this.db.isTransaction) await run(this.db);
+    else await this.db.transaction().execute(run);
   }
 
   async list(orgId: string, limit: number, beforeId?: number) {
@@ -254,8 +274,46 @@ export class KyselyAuditOps implements AuditStoreOps {
     if (beforeId !== undefined) q = q.where('id', '<', beforeId);
     const rows = await q.orderBy('id', 'desc').limit(limit).execute();
     return rows.map((r) => ({
-      ...r, id: Number(r.id), at: Number(r.at), actorType: r.actorType as AuditEvent['actorType'],
-      outcome: r.outcome as AuditEvent['outcome'], details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+      orgId: r.orgId, at: Number(r.at), actorType: r.actorType as AuditEvent['actorType'], actorId: r.actorId, ip: r.ip,
+      action: r.action, targetType: r.targetType, targetId: r.targetId, outcome: r.outcome as AuditEvent['outcome'],
+      details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null, id: Number(r.id),
     }));
+  }
+
+  async verify(): Promise<AuditVerification> {
+    const heads = new Map((await this.db.selectFrom('auditHeads').selectAll().execute()).map((h) => [h.chain, h]));
+    const orgs = await this.db.selectFrom('auditLog').select('orgId').distinct().execute();
+    const chains = new Set([...heads.keys(), ...orgs.map((o) => auditChainOf(o.orgId))]);
+    let records = 0;
+    for (const chain of chains) {
+      const head = heads.get(chain);
+      let prev = GENESIS_HASH;
+      let lastId = 0;
+      let count = 0;
+      for (let after = 0; ;) {
+        let q = this.db.selectFrom('auditLog').selectAll().where('id', '>', after);
+        q = chain === '-' ? q.where('orgId', 'is', null) : q.where('orgId', '=', chain);
+        const rows = await q.orderBy('id').limit(1000).execute();
+        if (rows.length === 0) break;
+        for (const r of rows) {
+          const id = Number(r.id);
+          const expected = auditRecordHash(prev, {
+            id, orgId: r.orgId, at: Number(r.at), actorType: r.actorType, actorId: r.actorId, ip: r.ip, action: r.action,
+            targetType: r.targetType, targetId: r.targetId, outcome: r.outcome, details: r.details,
+          });
+          if (r.prevHash !== prev) return { ok: false, records, chains: chains.size, firstBad: { id, chain, reason: 'does not follow the record before it (a record was removed, added or reordered)' } };
+          if (r.hash !== expected) return { ok: false, records, chains: chains.size, firstBad: { id, chain, reason: 'its content does not match its hash (the record was changed)' } };
+          prev = expected;
+          lastId = id;
+          count++;
+          records++;
+        }
+        after = lastId;
+      }
+      if (!head || head.lastHash !== prev || Number(head.lastId) !== lastId || Number(head.count) !== count) {
+        return { ok: false, records, chains: chains.size, firstBad: { id: lastId, chain, reason: 'the chain does not end where it should (records at its end were removed or added)' } };
+      }
+    }
+    return { ok: true, records, chains: chains.size };
   }
 }

@@ -38,10 +38,10 @@ class KyselyOps implements StoreOps {
   readonly inbox: KyselyInboxOps;
   readonly audit: KyselyAuditOps;
 
-  constructor(protected readonly db: Db) {
+  constructor(protected readonly db: Db, dialect: Dialect) {
     this.auth = new KyselyAuthOps(db);
     this.inbox = new KyselyInboxOps(db);
-    this.audit = new KyselyAuditOps(db);
+    this.audit = new KyselyAuditOps(db, dialect);
   }
 
   async countOrganizations(): Promise<number> {
@@ -224,7 +224,7 @@ class KyselyOps implements StoreOps {
 
 export class KyselyStore extends KyselyOps implements Store {
   constructor(private readonly root: Kysely<Database>, readonly dialect: Dialect) {
-    super(root);
+    super(root, dialect);
   }
 
   async migrate(): Promise<void> {
@@ -237,7 +237,7 @@ export class KyselyStore extends KyselyOps implements Store {
   }
 
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
-    return this.root.transaction().execute((trx) => fn(new KyselyOps(trx)));
+    return this.root.transaction().execute((trx) => fn(new KyselyOps(trx, this.dialect)));
   }
 
   async claimJobs(now: number, limit: number, leaseMs: number): Promise<Job[]> {

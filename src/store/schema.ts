@@ -47,7 +47,10 @@ export interface CannedResponsesTable {
 export interface AuditLogTable {
   id: Generated<number>; orgId: string | null; at: number; actorType: string; actorId: string | null; ip: string | null;
   action: string; targetType: string | null; targetId: string | null; outcome: string; details: string | null;
+  prevHash: string | null; hash: string | null;
 }
+
+export interface AuditHeadsTable { chain: string; lastId: number; lastHash: string; count: number }
 
 export interface ConversationsTable {
   id: string; orgId: string; inboxId: string; contactId: string; channel: string; ref: string;
@@ -87,4 +90,5 @@ export interface Database {
   conversationReads: ConversationReadsTable;
   cannedResponses: CannedResponsesTable;
   auditLog: AuditLogTable;
+  auditHeads: AuditHeadsTable;
 }

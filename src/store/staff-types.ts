@@ -70,7 +70,17 @@ export interface InboxStoreOps {
   deleteCanned(orgId: string, id: string): Promise<boolean>;
 }
 
+export interface AuditVerification {
+  ok: boolean;
+  records: number;
+  chains: number;
+  firstBad?: { id: number; chain: string; reason: string };
+}
+
 export interface AuditStoreOps {
+  /** Appends to the organization's hash chain (atomically with the caller's transaction). */
   append(event: AuditEvent): Promise<void>;
+  /** Recomputes every chain; names the first record that breaks one. */
+  verify(): Promise<AuditVerification>;
   list(orgId: string, limit: number, beforeId?: number): Promise<Array<AuditEvent & { id: number }>>;
 }

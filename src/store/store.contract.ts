@@ -113,6 +113,29 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       expect(s2.displayName).toBe('Ann B.');
     });
 
+    it('chains audit records per organization and verifies them', async () => {
+      const a = await practice('a');
+      const b = await practice('b');
+      const event = (orgId: string | null, action: string) => ({
+        orgId, at: Date.now(), actorType: 'system' as const, actorId: null, ip: null, action, targetType: null, targetId: null,
+        outcome: 'success' as const, details: { n: 1 },
+      });
+      await store.audit.append(event(a.org.id, 'one'));
+      await store.transaction(async (tx) => {
+        await tx.audit.append(event(b.org.id, 'two'));
+        await tx.audit.append(event(a.org.id, 'three'));
+      });
+      await Promise.all([1, 2, 3, 4, 5].map((n) => store.audit.append(event(null, `concurrent-${n}`))));
+      expect(await store.audit.verify()).toEqual({ ok: true, records: 8, chains: 3 });
+      expect((await store.audit.list(a.org.id, 10)).map((e) => e.action)).toEqual(['three', 'one']);
+      // A rolled-back transaction leaves the chain as it was.
+      await expect(store.transaction(async (tx) => {
+        await tx.audit.append(event(a.org.id, 'rolled back'));
+        throw new Error('boom');
+      })).rejects.toThrow('boom');
+      expect((await store.audit.verify()).ok).toBe(true);
+    });
+
     describe('job queue', () => {
       it('ignores a second enqueue with the same dedupe key', async () => {
         expect(await store.enqueueJob({ orgId: null, kind: 'k', payload: { a: 1 }, queueKey: 'q', dedupeKey: 'evt-1' })).toBeTypeOf('number');

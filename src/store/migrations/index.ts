@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../types.ts';
 import { coreMigration } from './001-core.ts';
 import { staffInboxMigration } from './002-staff-inbox.ts';
+import { auditChainMigration } from './003-audit-chain.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -13,6 +14,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         '001-core': coreMigration(dialect),
         '002-staff-inbox': staffInboxMigration(dialect),
+        '003-audit-chain': auditChainMigration,
       };
     },
   };

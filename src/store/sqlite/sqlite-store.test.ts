@@ -25,3 +25,44 @@ describe('SQLite file store', () => {
     await again.close();
   });
 });
+
+describe('SQLite audit chain against edits by hand', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bedside-audit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function seeded() {
+    rmSync(join(dir, 'bedside.sqlite'), { force: true });
+    const store = await openSqliteStore(dir);
+    await store.createOrganization({ id: 'org_1', name: 'P', slug: 'p', createdAt: 1 });
+    for (const action of ['a', 'b', 'c', 'd']) {
+      await store.audit.append({ orgId: 'org_1', at: 1, actorType: 'system', actorId: null, ip: null, action, targetType: null, targetId: null, outcome: 'success', details: null });
+    }
+    await store.close();
+  }
+
+  async function verifyAfter(sql: string) {
+    await seeded();
+    const raw = new SqliteDatabase(join(dir, 'bedside.sqlite'));
+    raw.exec(sql);
+    raw.close();
+    const store = await openSqliteStore(dir);
+    const r = await store.audit.verify();
+    await store.close();
+    return r;
+  }
+
+  it('names the edited record', async () => {
+    const r = await verifyAfter("UPDATE audit_log SET outcome = 'denied' WHERE action = 'b'");
+    expect(r).toMatchObject({ ok: false, firstBad: { id: 2, reason: expect.stringContaining('changed') } });
+  });
+
+  it('detects a deleted record, in the middle or at the end', async () => {
+    expect(await verifyAfter("DELETE FROM audit_log WHERE action = 'c'")).toMatchObject({ ok: false, firstBad: { id: 4 } });
+    expect(await verifyAfter("DELETE FROM audit_log WHERE action = 'd'")).toMatchObject({ ok: false, firstBad: { reason: expect.stringContaining('end') } });
+  });
+
+  it('detects reordering', async () => {
+    const r = await verifyAfter("UPDATE audit_log SET action = CASE action WHEN 'b' THEN 'c' ELSE 'b' END WHERE action IN ('b', 'c')");
+    expect(r.ok).toBe(false);
+  });
+});
