@@ -35,6 +35,7 @@ import { installSecurityHeaders } from './http/security-headers.ts';
 import { widgetPages } from './http/widget-pages.ts';
 import { JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './log.ts';
+import { loadMasterKey } from './security/master-key.ts';
 import { loadOrCreateSecretKey } from './security/secret-key.ts';
 import { openSqliteStore } from './store/sqlite/open.ts';
 import type { Store } from './store/types.ts';
@@ -67,7 +68,11 @@ export interface AppOptions {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = createLogger(config.logLevel, options.logDestination);
-  const store = options.store ?? await openSqliteStore(config.dataDir);
+  const master = loadMasterKey({ ...config.masterKey, dataDir: config.dataDir, allowGenerate: config.env !== 'production' });
+  if (master.generatedAt) {
+    log.warn({ file: master.generatedAt }, 'no MASTER_KEY given: generated a development master key outside DATA_DIR; set MASTER_KEY (or MASTER_KEY_FILE) in production');
+  }
+  const store = options.store ?? await openSqliteStore(config.dataDir, master.key);
   const bus: Bus = new MemoryBus();
   const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
   const audit = new AuditTrail(log.child({ module: 'audit' }));

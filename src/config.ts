@@ -18,6 +18,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Signs visitor tokens. When unset, a random key is generated once and kept in DATA_DIR. */
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Wraps the organizations' data keys: 32 bytes as 64 hex digits or base64. Kept away from DATA_DIR. */
+  MASTER_KEY: z.string().refine((v) => /^[0-9a-fA-F]{64}$/.test(v.trim()) || Buffer.from(v.trim(), 'base64').length === 32,
+    'must be 32 bytes, as 64 hex digits or base64').optional(),
+  MASTER_KEY_FILE: z.string().min(1).optional(),
   /** Seed a demo practice when the database has no organization yet. */
   DEMO: bool.default(true),
   TRUST_PROXY: bool.default(false),
@@ -57,6 +61,7 @@ export interface Config {
   dataDir: string;
   logLevel: string;
   secretKey: string | undefined;
+  masterKey: { value: string | undefined; file: string | undefined };
   demo: boolean;
   trustProxy: boolean;
   slack: SlackConfig | undefined;
@@ -97,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     secretKey: e.SECRET_KEY,
+    masterKey: { value: e.MASTER_KEY, file: e.MASTER_KEY_FILE },
     demo: e.DEMO,
     trustProxy: e.TRUST_PROXY,
     slack: e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET && e.SLACK_CHANNEL_ID

@@ -9,11 +9,12 @@ import { AuditTrail } from '../features/audit.ts';
 import { seedDemoPractice } from '../features/demo.ts';
 import { StaffAuth } from '../features/staff-auth.ts';
 import { createLogger } from '../log.ts';
+import { TEST_MASTER_KEY_TEXT, testMasterKey } from '../../test/support/keys.ts';
 import { openSqliteStore } from '../store/sqlite/open.ts';
 import { runCli } from './main.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bedside-cli-'));
-const env = { DATA_DIR: dataDir, PUBLIC_URL: 'https://desk.clinic.test', SECRET_KEY: 's'.repeat(40) };
+const env = { DATA_DIR: dataDir, PUBLIC_URL: 'https://desk.clinic.test', SECRET_KEY: 's'.repeat(40), MASTER_KEY: TEST_MASTER_KEY_TEXT };
 
 async function runWithCode(args: string[]): Promise<{ out: string; code: number }> {
   let out = '';
@@ -32,7 +33,7 @@ async function run(args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  const store = await openSqliteStore(dataDir);
+  const store = await openSqliteStore(dataDir, testMasterKey());
   await seedDemoPractice(store, new StaffAuth(store, new AuditTrail(createLogger('silent')), {
     idleMs: 900_000, maxAgeMs: 3600_000, enrolmentLinkMs: 86_400_000, publicUrl: env.PUBLIC_URL, serverKey: env.SECRET_KEY,
   }));

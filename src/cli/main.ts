@@ -10,6 +10,7 @@ import { AppError } from '../errors.ts';
 import { AuditTrail, type Actor } from '../features/audit.ts';
 import { StaffAuth } from '../features/staff-auth.ts';
 import { createLogger } from '../log.ts';
+import { loadMasterKey } from '../security/master-key.ts';
 import { loadOrCreateSecretKey } from '../security/secret-key.ts';
 import { openSqliteStore } from '../store/sqlite/open.ts';
 import type { Store } from '../store/types.ts';
@@ -74,7 +75,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
   }
 
   const config = loadConfig();
-  const store = await openSqliteStore(config.dataDir);
+  const store = await openSqliteStore(config.dataDir, loadMasterKey({ ...config.masterKey, dataDir: config.dataDir, allowGenerate: false }).key);
   try {
     const auth = new StaffAuth(store, new AuditTrail(createLogger('silent')), {
       ...config.sessions, publicUrl: config.publicUrl, serverKey: loadOrCreateSecretKey(config.dataDir, config.secretKey),

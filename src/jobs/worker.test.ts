@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../log.ts';
+import { testMasterKey } from '../../test/support/keys.ts';
 import { openSqliteStore } from '../store/sqlite/open.ts';
 import type { Job, Store } from '../store/types.ts';
 import { PermanentError, RetryableError } from './errors.ts';
@@ -21,7 +22,7 @@ describe('JobWorker', () => {
   let worker: JobWorker;
   const opts = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, leaseMs: 5000, pollMs: 10_000 };
 
-  beforeEach(async () => { store = await openSqliteStore(':memory:'); });
+  beforeEach(async () => { store = await openSqliteStore(':memory:', testMasterKey()); });
   afterEach(async () => { await worker.stop(1000); await store.close(); });
 
   it('runs a job once and marks it done; wake() avoids waiting for the poll interval', async () => {

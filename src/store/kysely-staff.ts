@@ -10,6 +10,8 @@ import type {
   AuditStoreOps, AuditVerification, AuthStoreOps, ConversationListQuery, ConversationRow, InboxStoreOps, NewStaffAccount,
 } from './staff-types.ts';
 import { toConversation, toMessage } from './rows.ts';
+import type { FieldCrypto } from './field-crypto.ts';
+import { searchTerms } from '../domain/normalize.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -135,7 +137,7 @@ export class KyselyAuthOps implements AuthStoreOps {
 }
 
 export class KyselyInboxOps implements InboxStoreOps {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly crypto: FieldCrypto) {}
 
   private rowQuery(orgId: string, staffId: string) {
     return this.db.selectFrom('conversations as c')
@@ -149,18 +151,24 @@ export class KyselyInboxOps implements InboxStoreOps {
         eb.selectFrom('messages as m').select((e) => e.fn.countAll<number>().as('n'))
           .whereRef('m.conversationId', '=', 'c.id').where('m.direction', '=', 'in')
           .where('m.id', '>', sql<number>`coalesce(${sql.ref('r.lastReadMessageId')}, 0)`).as('unreadCount'),
-        eb.selectFrom('messages as m').select('m.body').whereRef('m.conversationId', '=', 'c.id')
-          .where('m.kind', '=', 'message').orderBy('m.id', 'desc').limit(1).as('preview'),
+        eb.selectFrom('messages as m').select('m.id').whereRef('m.conversationId', '=', 'c.id')
+          .where('m.kind', '=', 'message').orderBy('m.id', 'desc').limit(1).as('previewId'),
       ])
       .where('c.orgId', '=', orgId);
   }
 
-  private toRow(r: Record<string, unknown>): ConversationRow {
+  private async toRow(r: Record<string, unknown>): Promise<ConversationRow> {
+    const c = toConversation(r as never);
+    const previewId = r.previewId == null ? undefined : Number(r.previewId);
+    // The preview is the newest message's sealed body, opened with that message's id.
+    const previewBody = previewId === undefined ? undefined
+      : (await this.db.selectFrom('messages').select('body').where('id', '=', previewId).executeTakeFirst())?.body;
     return {
-      ...toConversation(r as never),
-      inboxName: r.inboxName as string, contactName: (r.contactName as string | null) ?? null,
+      ...c,
+      inboxName: r.inboxName as string,
+      contactName: await this.crypto.openNullable(this.db, c.orgId, 'contacts', 'display_name', c.contactId, (r.contactName as string | null) ?? null),
       assigneeName: (r.assigneeName as string | null) ?? null, unreadCount: Number(r.unreadCount ?? 0),
-      preview: String(r.preview ?? '').slice(0, 140),
+      preview: previewBody === undefined ? '' : (await this.crypto.open(this.db, c.orgId, 'messages', 'body', previewId as number, previewBody)).slice(0, 140),
     };
   }
 
@@ -179,7 +187,7 @@ export class KyselyInboxOps implements InboxStoreOps {
       ]));
     }
     const rows = await query.orderBy('c.lastMessageAt', 'desc').orderBy('c.id', 'desc').limit(q.limit).execute();
-    return rows.map((r) => this.toRow(r));
+    return Promise.all(rows.map((r) => this.toRow(r)));
   }
 
   async conversationRow(orgId: string, staffId: string, id: string): Promise<ConversationRow | undefined> {
@@ -203,7 +211,28 @@ export class KyselyInboxOps implements InboxStoreOps {
       .where('c.orgId', '=', orgId).where('c.contactId', '=', contactId);
     if (beforeId !== undefined) q = q.where('m.id', '<', beforeId);
     const rows = await q.orderBy('m.id', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ ...toMessage(r), channel: r.channel as ChannelKind })).reverse();
+    return Promise.all(rows.reverse().map(async (r) => {
+      const m = toMessage(r);
+      return { ...m, body: await this.crypto.open(this.db, orgId, 'messages', 'body', m.id, m.body), channel: r.channel as ChannelKind };
+    }));
+  }
+
+  async searchMessages(orgId: string, text: string, limit: number) {
+    const terms = searchTerms(text, 10);
+    if (terms.length === 0) return [];
+    const hashed = await Promise.all(terms.map((t) => this.crypto.index(this.db, orgId, 'term', t)));
+    const ids = await this.db.selectFrom('messageTerms').select('messageId')
+      .where('orgId', '=', orgId).where('term', 'in', hashed)
+      .groupBy('messageId').having((eb) => eb.fn.count('term').distinct(), '=', hashed.length)
+      .orderBy('messageId', 'desc').limit(limit).execute();
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversationId')
+      .selectAll('m').select('c.channel as channel')
+      .where('m.orgId', '=', orgId).where('m.id', 'in', ids.map((i) => Number(i.messageId))).orderBy('m.id', 'desc').execute();
+    return Promise.all(rows.map(async (r) => {
+      const m = toMessage(r);
+      return { ...m, body: await this.crypto.open(this.db, orgId, 'messages', 'body', m.id, m.body), channel: r.channel as ChannelKind };
+    }));
   }
 
   async contactChannels(orgId: string, contactId: string): Promise<ChannelKind[]> {

@@ -10,6 +10,8 @@ import { newId } from '../domain/ids.ts';
 import type { Database } from './schema.ts';
 import { toConversation, toMessage } from './rows.ts';
 import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
+import { FieldCrypto, SYSTEM_KEY_OWNER } from './field-crypto.ts';
+import { normalizeEmail, normalizePhone, searchTerms } from '../domain/normalize.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type {
   ContactPatch, ConversationPatch, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
@@ -24,10 +26,6 @@ const toInbox = (r: Selectable<Database['inboxes']>): Inbox => ({
   createdAt: Number(r.createdAt),
 });
 
-const toContact = (r: Selectable<Database['contacts']>): Contact => ({
-  id: r.id, orgId: r.orgId, displayName: r.displayName, email: r.email, phone: r.phone, createdAt: Number(r.createdAt),
-});
-
 const toStaff = (r: Selectable<Database['staff']>): Staff => ({
   id: r.id, orgId: r.orgId, displayName: r.displayName, slackUserId: r.slackUserId,
 });
@@ -38,10 +36,44 @@ class KyselyOps implements StoreOps {
   readonly inbox: KyselyInboxOps;
   readonly audit: KyselyAuditOps;
 
-  constructor(protected readonly db: Db, dialect: Dialect) {
+  constructor(protected readonly db: Db, dialect: Dialect, protected readonly crypto: FieldCrypto) {
     this.auth = new KyselyAuthOps(db);
-    this.inbox = new KyselyInboxOps(db);
+    this.inbox = new KyselyInboxOps(db, crypto);
     this.audit = new KyselyAuditOps(db, dialect);
+  }
+
+  /** Contacts: names, e-mails and phone numbers are sealed; e-mail and phone also get blind indexes. */
+  protected async openContact(r: Selectable<Database['contacts']>): Promise<Contact> {
+    const o = (column: string, v: string | null) => this.crypto.openNullable(this.db, r.orgId, 'contacts', column, r.id, v);
+    return {
+      id: r.id, orgId: r.orgId, displayName: await o('display_name', r.displayName), email: await o('email', r.email),
+      phone: await o('phone', r.phone), createdAt: Number(r.createdAt),
+    };
+  }
+
+  protected async sealContactFields(orgId: string, id: string, patch: ContactPatch) {
+    const c = this.crypto;
+    const out: Record<string, string | null> = {};
+    if (patch.displayName !== undefined) out.displayName = await c.sealNullable(this.db, orgId, 'contacts', 'display_name', id, patch.displayName);
+    if (patch.email !== undefined) {
+      out.email = await c.sealNullable(this.db, orgId, 'contacts', 'email', id, patch.email);
+      out.emailIndex = patch.email === null ? null : await c.index(this.db, orgId, 'email', normalizeEmail(patch.email));
+    }
+    if (patch.phone !== undefined) {
+      out.phone = await c.sealNullable(this.db, orgId, 'contacts', 'phone', id, patch.phone);
+      out.phoneIndex = patch.phone === null ? null : await c.index(this.db, orgId, 'phone', normalizePhone(patch.phone));
+    }
+    return out;
+  }
+
+  protected identityIndex(orgId: string, channel: string, externalId: string): Promise<string> {
+    // A phone number or e-mail address identifies an SMS or e-mail patient: never stored in the clear.
+    return this.crypto.index(this.db, orgId, `identity:${channel}`, externalId);
+  }
+
+  protected async openMessage(r: Selectable<Database['messages']>): Promise<Message> {
+    const m = toMessage(r);
+    return { ...m, body: await this.crypto.open(this.db, m.orgId, 'messages', 'body', m.id, m.body) };
   }
 
   async countOrganizations(): Promise<number> {
@@ -108,27 +140,37 @@ class KyselyOps implements StoreOps {
     const r = await this.db.selectFrom('contactIdentities as i')
       .innerJoin('contacts as c', 'c.id', 'i.contactId')
       .selectAll('c')
-      .where('i.orgId', '=', orgId).where('i.channel', '=', channel).where('i.externalId', '=', externalId)
+      .where('i.orgId', '=', orgId).where('i.channel', '=', channel)
+      .where('i.externalId', '=', await this.identityIndex(orgId, channel, externalId))
       .executeTakeFirst();
-    return r && toContact(r);
+    return r && this.openContact(r);
+  }
+
+  async findContactsByEmailOrPhone(orgId: string, by: { email?: string; phone?: string }): Promise<Contact[]> {
+    let q = this.db.selectFrom('contacts').selectAll().where('orgId', '=', orgId);
+    if (by.email) q = q.where('emailIndex', '=', await this.crypto.index(this.db, orgId, 'email', normalizeEmail(by.email)));
+    if (by.phone) q = q.where('phoneIndex', '=', await this.crypto.index(this.db, orgId, 'phone', normalizePhone(by.phone)));
+    if (!by.email && !by.phone) return [];
+    return Promise.all((await q.limit(20).execute()).map((r) => this.openContact(r)));
   }
 
   async createContact(contact: Contact, identity: { channel: string; externalId: string }): Promise<void> {
-    await this.db.insertInto('contacts').values({ ...contact, updatedAt: contact.createdAt }).execute();
+    const sealed = await this.sealContactFields(contact.orgId, contact.id, contact);
+    await this.db.insertInto('contacts').values({ ...contact, ...sealed, updatedAt: contact.createdAt }).execute();
     await this.db.insertInto('contactIdentities').values({
-      orgId: contact.orgId, contactId: contact.id, channel: identity.channel, externalId: identity.externalId,
-      createdAt: contact.createdAt,
+      orgId: contact.orgId, contactId: contact.id, channel: identity.channel,
+      externalId: await this.identityIndex(contact.orgId, identity.channel, identity.externalId), createdAt: contact.createdAt,
     }).execute();
   }
 
   async updateContact(orgId: string, id: string, patch: ContactPatch): Promise<void> {
-    await this.db.updateTable('contacts').set({ ...patch, updatedAt: Date.now() })
+    await this.db.updateTable('contacts').set({ ...(await this.sealContactFields(orgId, id, patch)), updatedAt: Date.now() })
       .where('orgId', '=', orgId).where('id', '=', id).execute();
   }
 
   async getContact(orgId: string, id: string): Promise<Contact | undefined> {
     const r = await this.db.selectFrom('contacts').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
-    return r && toContact(r);
+    return r && this.openContact(r);
   }
 
   async upsertSlackStaff(orgId: string, slackUserId: string, displayName: string): Promise<Staff> {
@@ -174,29 +216,42 @@ class KyselyOps implements StoreOps {
   }
 
   async insertMessage(m: NewMessage): Promise<{ message: Message; created: boolean }> {
-    const inserted = await this.db.insertInto('messages').values(m)
+    // The row id is part of the ciphertext's associated data, so the body is sealed once the id
+    // exists: insert with an empty body, then seal, in the caller's transaction.
+    const inserted = await this.db.insertInto('messages').values({ ...m, body: '' })
       .onConflict((oc) => oc.doNothing())
-      .returningAll()
+      .returning('id')
       .executeTakeFirst();
-    if (inserted) return { message: toMessage(inserted), created: true };
+    if (inserted) {
+      const id = Number(inserted.id);
+      await this.db.updateTable('messages').set({ body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) })
+        .where('id', '=', id).execute();
+      const terms = searchTerms(m.body);
+      if (terms.length) {
+        const hashed = await Promise.all(terms.map((t) => this.crypto.index(this.db, m.orgId, 'term', t)));
+        await this.db.insertInto('messageTerms').values([...new Set(hashed)].map((term) => ({ orgId: m.orgId, term, messageId: id })))
+          .onConflict((oc) => oc.doNothing()).execute();
+      }
+      return { message: { ...m, id }, created: true };
+    }
     let q = this.db.selectFrom('messages').selectAll().where('orgId', '=', m.orgId);
     q = m.clientId != null
       ? q.where('conversationId', '=', m.conversationId).where('clientId', '=', m.clientId)
       : q.where('source', '=', m.source).where('sourceId', '=', m.sourceId);
     const existing = await q.executeTakeFirstOrThrow();
-    return { message: toMessage(existing), created: false };
+    return { message: await this.openMessage(existing), created: false };
   }
 
   async getMessage(orgId: string, id: number): Promise<Message | undefined> {
     const r = await this.db.selectFrom('messages').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
-    return r && toMessage(r);
+    return r && this.openMessage(r);
   }
 
   async firstMessage(orgId: string, conversationId: string): Promise<Message | undefined> {
     const r = await this.db.selectFrom('messages').selectAll()
       .where('orgId', '=', orgId).where('conversationId', '=', conversationId).where('kind', '=', 'message')
       .orderBy('id').limit(1).executeTakeFirst();
-    return r && toMessage(r);
+    return r && this.openMessage(r);
   }
 
   async listContactMessagesAfter(orgId: string, inboxId: string, contactId: string, afterId: number, limit: number): Promise<Message[]> {
@@ -208,23 +263,32 @@ class KyselyOps implements StoreOps {
       .where('c.orgId', '=', orgId).where('c.inboxId', '=', inboxId).where('c.contactId', '=', contactId)
       .where('m.kind', '=', 'message').where('m.id', '>', afterId)
       .orderBy('m.id', 'desc').limit(limit).execute();
-    return rows.map(toMessage).reverse();
+    return Promise.all(rows.reverse().map((r) => this.openMessage(r)));
   }
 
   async enqueueJob(job: NewJob): Promise<number | undefined> {
     const now = Date.now();
+    const plain = JSON.stringify(job.payload);
     const r = await this.db.insertInto('jobs').values({
-      orgId: job.orgId, kind: job.kind, payload: JSON.stringify(job.payload), dedupeKey: job.dedupeKey ?? null,
+      orgId: job.orgId, kind: job.kind, payload: job.sensitive ? '{}' : plain, dedupeKey: job.dedupeKey ?? null,
       queueKey: job.queueKey, status: 'pending', attempts: 0, runAt: job.runAt ?? now, lockedUntil: null,
       lastError: null, createdAt: now, updatedAt: now,
     }).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
-    return r ? Number(r.id) : undefined;
+    if (!r) return undefined;
+    const id = Number(r.id);
+    if (job.sensitive) {
+      // Webhook payloads carry message text: sealed like any other stored PHI until processed.
+      const owner = job.orgId ?? SYSTEM_KEY_OWNER;
+      await this.db.updateTable('jobs').set({ payload: await this.crypto.seal(this.db, owner, 'jobs', 'payload', id, plain) })
+        .where('id', '=', id).execute();
+    }
+    return id;
   }
 }
 
 export class KyselyStore extends KyselyOps implements Store {
-  constructor(private readonly root: Kysely<Database>, readonly dialect: Dialect) {
-    super(root, dialect);
+  constructor(private readonly root: Kysely<Database>, readonly dialect: Dialect, crypto: FieldCrypto) {
+    super(root, dialect, crypto);
   }
 
   async migrate(): Promise<void> {
@@ -237,7 +301,7 @@ export class KyselyStore extends KyselyOps implements Store {
   }
 
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
-    return this.root.transaction().execute((trx) => fn(new KyselyOps(trx, this.dialect)));
+    return this.root.transaction().execute((trx) => fn(new KyselyOps(trx, this.dialect, this.crypto)));
   }
 
   async claimJobs(now: number, limit: number, leaseMs: number): Promise<Job[]> {
@@ -269,8 +333,9 @@ export class KyselyStore extends KyselyOps implements Store {
         ]))
         .returningAll().executeTakeFirst();
       if (row) {
+        const payload = await this.crypto.open(this.root, row.orgId ?? SYSTEM_KEY_OWNER, 'jobs', 'payload', Number(row.id), row.payload);
         claimed.push({
-          id: Number(row.id), orgId: row.orgId, kind: row.kind, payload: JSON.parse(row.payload) as unknown,
+          id: Number(row.id), orgId: row.orgId, kind: row.kind, payload: JSON.parse(payload) as unknown,
           queueKey: row.queueKey, attempts: row.attempts, lastError: row.lastError, createdAt: Number(row.createdAt),
         });
       }

@@ -14,9 +14,19 @@ export interface InboxesTable {
 }
 
 export interface ContactsTable {
-  id: string; orgId: string; displayName: string | null; email: string | null; phone: string | null;
+  id: string; orgId: string;
+  /** Encrypted (AES-256-GCM, organization data key). */
+  displayName: string | null; email: string | null; phone: string | null;
+  /** Keyed blind indexes (HMAC) of the normalised e-mail and phone, for look-ups. */
+  emailIndex: Generated<string | null>; phoneIndex: Generated<string | null>;
   createdAt: number; updatedAt: number;
 }
+
+export interface DataKeysTable {
+  orgId: string; purpose: string; version: number; wrapped: string; masterKeyId: string; createdAt: number; retiredAt: number | null;
+}
+
+export interface MessageTermsTable { orgId: string; term: string; messageId: number }
 
 export interface ContactIdentitiesTable {
   orgId: string; contactId: string; channel: string; externalId: string; createdAt: number;
@@ -91,4 +101,6 @@ export interface Database {
   cannedResponses: CannedResponsesTable;
   auditLog: AuditLogTable;
   auditHeads: AuditHeadsTable;
+  dataKeys: DataKeysTable;
+  messageTerms: MessageTermsTable;
 }

@@ -62,6 +62,8 @@ export interface InboxStoreOps {
   /** The contact's messages across all their conversations (every channel), newest `limit` before `beforeId`, oldest first. */
   contactHistory(orgId: string, contactId: string, limit: number, beforeId?: number): Promise<Array<Message & { channel: ChannelKind }>>;
   contactChannels(orgId: string, contactId: string): Promise<ChannelKind[]>;
+  /** Messages containing every word of `text` (through the blind word index), newest first. */
+  searchMessages(orgId: string, text: string, limit: number): Promise<Array<Message & { channel: ChannelKind }>>;
   markRead(orgId: string, staffId: string, conversationId: string, lastMessageId: number): Promise<void>;
 
   listCanned(orgId: string): Promise<CannedResponse[]>;

@@ -33,6 +33,8 @@ export interface NewJob {
   queueKey: string;
   dedupeKey?: string;
   runAt?: number;
+  /** The payload carries PHI (a webhook's message text): stored encrypted. */
+  sensitive?: boolean;
 }
 
 export interface JobCounts { pending: number; running: number; dead: number; done: number }
@@ -64,6 +66,8 @@ export interface StoreOps {
   findFirstWebInbox(): Promise<Inbox | undefined>;
 
   findContactByIdentity(orgId: string, channel: string, externalId: string): Promise<Contact | undefined>;
+  /** Contacts whose e-mail and/or phone match (through blind indexes; nothing stored in the clear). */
+  findContactsByEmailOrPhone(orgId: string, by: { email?: string; phone?: string }): Promise<Contact[]>;
   createContact(contact: Contact, identity: { channel: string; externalId: string }): Promise<void>;
   updateContact(orgId: string, id: string, patch: ContactPatch): Promise<void>;
   getContact(orgId: string, id: string): Promise<Contact | undefined>;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.ts';
 import { SLACK, STAFF } from '../support/harness.ts';
+import { TEST_MASTER_KEY_TEXT } from '../support/keys.ts';
 import { freePort, spawnBedside, type BedsideProcess } from '../support/process.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 
@@ -20,7 +21,7 @@ beforeEach(async () => {
   port = await freePort();
   slack.setEventsUrl(`http://127.0.0.1:${port}/slack/events`);
   env = {
-    DATA_DIR: dataDir, LOG_LEVEL: 'warn', SLACK_BOT_TOKEN: SLACK.botToken, SLACK_SIGNING_SECRET: SLACK.signingSecret,
+    DATA_DIR: dataDir, MASTER_KEY: TEST_MASTER_KEY_TEXT, LOG_LEVEL: 'warn', SLACK_BOT_TOKEN: SLACK.botToken, SLACK_SIGNING_SECRET: SLACK.signingSecret,
     SLACK_CHANNEL_ID: SLACK.channelId, SLACK_API_URL: slack.apiUrl, SLACK_CONTENT: 'full',
     JOB_BASE_DELAY_MS: '100', JOB_MAX_DELAY_MS: '500', JOB_POLL_MS: '100', JOB_LEASE_MS: '1500',
   };

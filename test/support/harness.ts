@@ -10,6 +10,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Inbox, Message } from '../../src/domain/types.ts';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.ts';
+import { TEST_MASTER_KEY_TEXT } from './keys.ts';
 
 export const SLACK = {
   botToken: 'xoxb-0000000000-test-bot-token',
@@ -43,7 +44,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
   const config = loadConfig({
-    PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', NODE_ENV: 'test',
+    PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, MASTER_KEY: TEST_MASTER_KEY_TEXT, LOG_LEVEL: 'debug', NODE_ENV: 'test',
     JOB_BASE_DELAY_MS: '50', JOB_MAX_DELAY_MS: '400', JOB_POLL_MS: '50', JOB_LEASE_MS: '2000', SHUTDOWN_GRACE_MS: '2000',
     ...(options.slack === false ? {} : {
       SLACK_BOT_TOKEN: SLACK.botToken, SLACK_SIGNING_SECRET: SLACK.signingSecret, SLACK_CHANNEL_ID: SLACK.channelId,

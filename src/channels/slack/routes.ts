@@ -60,7 +60,7 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
       const thread = typeof body.event.thread_ts === 'string' && typeof body.event.channel === 'string'
         ? queueKeys.slackThread(body.event.channel, body.event.thread_ts) : 'slack-events';
       const id = await deps.store.enqueueJob({
-        orgId: null, kind: jobKinds.slackEvent, payload: body, queueKey: thread, dedupeKey: `slack-event:${body.event_id}`,
+        orgId: null, kind: jobKinds.slackEvent, payload: body, queueKey: thread, dedupeKey: `slack-event:${body.event_id}`, sensitive: true,
       });
       deps.log.info({ eventId: body.event_id, retryNum, duplicate: id === undefined }, 'slack event accepted');
       if (id !== undefined) deps.onJobsQueued();
@@ -84,7 +84,7 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): P
         const key = a.trigger_id ?? `${a.user.id}:${a.actions[0]?.action_ts ?? ''}`;
         const id = await deps.store.enqueueJob({
           orgId: null, kind: jobKinds.slackAction, payload: a, queueKey: queueKeys.slackThread(channel, parentTs),
-          dedupeKey: `slack-action:${key}`,
+          dedupeKey: `slack-action:${key}`, sensitive: true,
         });
         if (id !== undefined) deps.onJobsQueued();
         return reply.code(200).send();

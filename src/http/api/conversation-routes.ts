@@ -186,6 +186,18 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
   });
 
   api.route({
+    method: 'GET', url: '/api/search', tag: 'conversations', access: 'agent',
+    summary: 'Messages containing every word of q (through a keyed word index: no plaintext is searched)',
+    query: z.object({ q: z.string().trim().min(2).max(200), limit: z.coerce.number().int().min(1).max(50).default(20) }).strict(),
+    response: { schema: z.object({ items: z.array(z.object({ message: messageSchema, conversationId: z.string() })) }) },
+    handler: async ({ auth, query, ip }) => {
+      const hits = await store.inbox.searchMessages(auth.org.id, query.q, query.limit);
+      await audit.record(store, actor(auth, ip), 'message.search', 'success', undefined, { results: hits.length });
+      return { items: hits.map((m) => ({ message: toApiMessage(m, m.channel), conversationId: m.conversationId })) };
+    },
+  });
+
+  api.route({
     method: 'GET', url: '/api/staff', tag: 'conversations', access: 'agent', summary: 'Colleagues a conversation can be assigned to',
     response: { schema: z.object({ items: z.array(z.object({ id: z.string(), displayName: z.string(), role: z.string() })) }) },
     handler: async ({ auth }) => ({

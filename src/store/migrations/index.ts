@@ -3,6 +3,7 @@ import type { Dialect } from '../types.ts';
 import { coreMigration } from './001-core.ts';
 import { staffInboxMigration } from './002-staff-inbox.ts';
 import { auditChainMigration } from './003-audit-chain.ts';
+import { encryptionMigration } from './004-encryption.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -15,6 +16,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '001-core': coreMigration(dialect),
         '002-staff-inbox': staffInboxMigration(dialect),
         '003-audit-chain': auditChainMigration,
+        '004-encryption': encryptionMigration,
       };
     },
   };

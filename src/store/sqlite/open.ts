@@ -4,12 +4,14 @@ import SqliteDatabase from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.ts';
 import { KyselyStore } from '../kysely-store.ts';
+import { FieldCrypto } from '../field-crypto.ts';
+import type { MasterKey } from '../../security/master-key.ts';
 
 /**
  * The embedded default: one SQLite file under DATA_DIR, in WAL mode so readers never wait on the
  * writer, with foreign keys enforced. `:memory:` is accepted for tests.
  */
-export async function openSqliteStore(dataDir: string | ':memory:'): Promise<KyselyStore> {
+export async function openSqliteStore(dataDir: string | ':memory:', masterKey: MasterKey): Promise<KyselyStore> {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -22,7 +24,7 @@ export async function openSqliteStore(dataDir: string | ':memory:'): Promise<Kys
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
-  const store = new KyselyStore(db, 'sqlite');
+  const store = new KyselyStore(db, 'sqlite', new FieldCrypto(masterKey));
   await store.migrate();
   return store;
 }

@@ -4,23 +4,24 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStoreContract } from '../store.contract.ts';
+import { testMasterKey } from '../../../test/support/keys.ts';
 import { openSqliteStore } from './open.ts';
 
-runStoreContract('SQLite in memory', () => openSqliteStore(':memory:'));
+runStoreContract('SQLite in memory', () => openSqliteStore(':memory:', testMasterKey()));
 
 describe('SQLite file store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bedside-store-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('creates its file under DATA_DIR in WAL mode, and reopens without re-running migrations', async () => {
-    const store = await openSqliteStore(dir);
+    const store = await openSqliteStore(dir, testMasterKey());
     await store.createOrganization({ id: 'org_1', name: 'P', slug: 'p', createdAt: 1 });
     await store.close();
     expect(statSync(join(dir, 'bedside.sqlite')).isFile()).toBe(true);
     const raw = new SqliteDatabase(join(dir, 'bedside.sqlite'), { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
-    const again = await openSqliteStore(dir);
+    const again = await openSqliteStore(dir, testMasterKey());
     expect(await again.countOrganizations()).toBe(1);
     await again.close();
   });
@@ -32,7 +33,7 @@ describe('SQLite audit chain against edits by hand', () => {
 
   async function seeded() {
     rmSync(join(dir, 'bedside.sqlite'), { force: true });
-    const store = await openSqliteStore(dir);
+    const store = await openSqliteStore(dir, testMasterKey());
     await store.createOrganization({ id: 'org_1', name: 'P', slug: 'p', createdAt: 1 });
     for (const action of ['a', 'b', 'c', 'd']) {
       await store.audit.append({ orgId: 'org_1', at: 1, actorType: 'system', actorId: null, ip: null, action, targetType: null, targetId: null, outcome: 'success', details: null });
@@ -45,7 +46,7 @@ describe('SQLite audit chain against edits by hand', () => {
     const raw = new SqliteDatabase(join(dir, 'bedside.sqlite'));
     raw.exec(sql);
     raw.close();
-    const store = await openSqliteStore(dir);
+    const store = await openSqliteStore(dir, testMasterKey());
     const r = await store.audit.verify();
     await store.close();
     return r;
