@@ -10,7 +10,8 @@ import { newId } from '../domain/ids.ts';
 import type { Database } from './schema.ts';
 import { toConversation, toMessage } from './rows.ts';
 import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
-import { FieldCrypto, SYSTEM_KEY_OWNER } from './field-crypto.ts';
+import type { FieldCrypto} from './field-crypto.ts';
+import { SYSTEM_KEY_OWNER } from './field-crypto.ts';
 import { normalizeEmail, normalizePhone, searchTerms } from '../domain/normalize.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type {

@@ -19,7 +19,8 @@ export interface ApiErrorBody {
 
 export interface SessionUser {
   id: string;
-  email: string;
+  /** Null only for colleagues who exist through Slack alone (they cannot sign in). */
+  email: string | null;
   displayName: string;
   role: Role;
   orgId: string;
@@ -48,8 +49,8 @@ export interface EnrolInspectRequest {
   token: string;
 }
 export interface EnrolInspectResponse {
-  email: string;
-  displayName: string | null;
+  email: string | null;
+  displayName: string;
   role: Role;
   orgName: string;
   /** Base32 TOTP secret, for entering by hand. */
@@ -200,8 +201,8 @@ export type UserStatus = 'invited' | 'active' | 'disabled';
 
 export interface AdminUser {
   id: string;
-  email: string;
-  displayName: string | null;
+  email: string | null;
+  displayName: string;
   role: Role;
   status: UserStatus;
   mfaEnrolled: boolean;
@@ -244,7 +245,8 @@ export interface InboxSettings {
   /** "#rrggbb". */
   color: string;
   preChat: { enabled: boolean; fields: PreChatField[] };
-  businessHours: BusinessHours;
+  /** Absent when the inbox has no business hours (always answered). */
+  businessHours?: BusinessHours;
 }
 export interface AdminInbox {
   id: string;
@@ -262,11 +264,18 @@ export interface UpdateInboxRequest {
 
 export type SlackContentMode = 'notice' | 'full';
 export type SlackAttestation = 'baa' | 'no_phi';
+/** Who attested what, recorded when full content mode was turned on. */
+export interface SlackAttestationRecord {
+  kind: SlackAttestation;
+  byStaffId: string;
+  at: IsoDateTime;
+}
 export interface SlackSettings {
   connected: boolean;
   channelId: string | null;
   contentMode: SlackContentMode;
-  attestation: SlackAttestation | null;
+  /** Set while the mode is full. */
+  attestation: SlackAttestationRecord | null;
 }
 export type SlackContentModeRequest = { mode: 'notice' } | { mode: 'full'; attestation: SlackAttestation };
 
@@ -277,6 +286,10 @@ export type ServerFrame =
   | { type: 'message.created'; conversationId: string; message: Message }
   | { type: 'conversation.updated'; conversation: ConversationSummary }
   | { type: 'typing'; conversationId: string; who: 'contact' | 'staff'; name?: string; on: boolean }
-  | { type: 'session.ended' };
+  | { type: 'session.ended' }
+  /** The answer to a client `ping`. */
+  | { type: 'pong' }
+  /** A client frame the server could not accept. */
+  | { type: 'error'; code: string; message: string };
 
 export type ClientFrame = { type: 'typing'; conversationId: string; on: boolean } | { type: 'ping' };

@@ -32,6 +32,11 @@ export interface RequestOptions {
    * not a reason to leave the page.
    */
   session?: boolean;
+  /**
+   * A request the app makes on its own (a live refresh, not a person's action): sent with
+   * `X-Bedside-Background: 1` so that it does not postpone the idle logoff.
+   */
+  background?: boolean;
 }
 
 export interface ApiClientOptions {
@@ -40,8 +45,11 @@ export interface ApiClientOptions {
   csrfToken: () => string | null;
   /** A request of the signed-in session was answered 401 with one of `SIGNED_OUT_CODES`. */
   onSignedOut?: (code: string) => void;
-  /** Every answer from the server (success or not): the server's idle clock was reset. */
-  onResponse?: () => void;
+  /**
+   * Every answer from the server, success or not. `background` tells whether the request was one
+   * that leaves the server's idle clock alone.
+   */
+  onResponse?: (background: boolean) => void;
   /** Defaults to Date.now, for the Retry-After header in HTTP-date form. */
   now?: () => number;
 }
@@ -108,6 +116,7 @@ export function createApi(options: ApiClientOptions): Api {
       const token = options.csrfToken();
       if (token) headers['x-csrf-token'] = token;
     }
+    if (req.background) headers['x-bedside-background'] = '1';
 
     let res: Response;
     try {
@@ -123,7 +132,7 @@ export function createApi(options: ApiClientOptions): Api {
       if ((err as { name?: string } | null)?.name === 'AbortError') throw err;
       throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
     }
-    options.onResponse?.();
+    options.onResponse?.(req.background === true);
 
     if (res.ok) {
       if (res.status === 204) return undefined as T;

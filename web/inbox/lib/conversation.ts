@@ -11,6 +11,9 @@ import { channelLabel } from './format.ts';
 import type { TimeOptions } from './time.ts';
 import { dayLabel, dayNumber } from './time.ts';
 
+/** Longest reply or note the server takes (the widget protocol's limit; a test keeps them equal). */
+export const MAX_REPLY_CHARS = 4000;
+
 export interface PendingReply {
   clientId: string;
   body: string;

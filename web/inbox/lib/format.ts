@@ -88,3 +88,12 @@ export function newClientId(c: Pick<Crypto, 'getRandomValues'> & { randomUUID?: 
   const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * The attestation kind of a Slack settings answer: the server sends a record `{kind, byStaffId, at}`;
+ * a bare "baa" / "no_phi" string is accepted too.
+ */
+export function attestationKind(a: unknown): 'baa' | 'no_phi' | null {
+  const kind = typeof a === 'string' ? a : a && typeof a === 'object' ? (a as { kind?: unknown }).kind : null;
+  return kind === 'baa' || kind === 'no_phi' ? kind : null;
+}

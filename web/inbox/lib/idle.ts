@@ -5,8 +5,8 @@
  *  - calls `onWarn` `warnSeconds` before the limit,
  *  - calls `onExpire` at the limit,
  *  - calls `onKeepAlive` when the user is active but the server has not heard from this app for a
- *    while, so the server's idle clock (reset only by requests) does not run out under an active
- *    user who is only reading.
+ *    while, so the server's idle clock (reset only by requests a person makes) does not run out
+ *    under someone who is only reading.
  * Free of the DOM: the clock is injected.
  */
 
@@ -46,9 +46,14 @@ export class IdleTimer {
     this.schedule();
   }
 
-  /** Keep-alive requests are sent at most this often (a third of the limit, at most 5 minutes). */
+  /** Keep-alive requests are sent at most this often (a quarter of the limit, at most a minute). */
   get keepAliveEveryMs(): number {
-    return Math.min(5 * 60_000, this.timeoutMs / 3);
+    return Math.min(60_000, this.timeoutMs / 4);
+  }
+
+  /** When the person was last active (ms since the epoch). */
+  get lastActivityAt(): number {
+    return this.lastActivity;
   }
 
   get warning(): boolean {

@@ -78,14 +78,14 @@ export function relativeTime(iso: string, now: number, o: TimeOptions = {}): str
 export function fullDateTime(iso: string, o: TimeOptions = {}): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '';
-  return fmt(o, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(t);
+  return fmt(o, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(t);
 }
 
-/** "14:05". */
+/** "2:05 PM" or "14:05", as the locale writes it. */
 export function clockTime(iso: string, o: TimeOptions = {}): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '';
-  return fmt(o, { hour: '2-digit', minute: '2-digit' }).format(t);
+  return fmt(o, { hour: 'numeric', minute: '2-digit' }).format(t);
 }
 
 /** Day separator text: "Today", "Yesterday", or "Monday 3 March 2025". */
