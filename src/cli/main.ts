@@ -2,7 +2,7 @@
  * `npx bedside …`: administration from the server's shell. It opens the same database the server
  * uses (DATA_DIR, or the PostgreSQL URL), so it works with the server running or stopped.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import type { Role } from '../domain/types.ts';
@@ -10,7 +10,7 @@ import { AppError } from '../errors.ts';
 import { AuditTrail, type Actor } from '../features/audit.ts';
 import { StaffAuth } from '../features/staff-auth.ts';
 import { createLogger } from '../log.ts';
-import { loadMasterKey } from '../security/master-key.ts';
+import { devMasterKeyPath, loadMasterKey, newMasterKeyText, parseMasterKey } from '../security/master-key.ts';
 import { loadOrCreateSecretKey } from '../security/secret-key.ts';
 import { openSqliteStore } from '../store/sqlite/open.ts';
 import type { Store } from '../store/types.ts';
@@ -29,6 +29,12 @@ Commands:
   users disable --email E End every session of the account and block sign-in
   audit verify            Check the audit trail's hash chains; names the first altered, removed
                           or reordered record and exits 1 if there is one
+  keys rotate [--new-key-file F]
+                          Re-wrap every practice's data key under a new master key (generated,
+                          or read from F). Where the current key came from a file (MASTER_KEY_FILE,
+                          or the development key), the file receives the new key and the old one
+                          is kept as FILE.previous; with MASTER_KEY, the new key is written to a new
+                          file to put into MASTER_KEY. Restart the server afterwards.
   jobs retry-dead         Put dead-lettered deliveries back in the queue (after fixing the cause)
   slack manifest          Print the Slack app manifest for this server's PUBLIC_URL
   help                    This text
@@ -57,6 +63,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     args: argv, allowPositionals: true, strict: true,
     options: {
       email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, org: { type: 'string' },
+      'new-key-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,7 +82,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
   }
 
   const config = loadConfig();
-  const store = await openSqliteStore(config.dataDir, loadMasterKey({ ...config.masterKey, dataDir: config.dataDir, allowGenerate: false }).key);
+  const master = loadMasterKey({ ...config.masterKey, dataDir: config.dataDir, allowGenerate: false });
+  const store = await openSqliteStore(config.dataDir, master.key);
   try {
     const auth = new StaffAuth(store, new AuditTrail(createLogger('silent')), {
       ...config.sessions, publicUrl: config.publicUrl, serverKey: loadOrCreateSecretKey(config.dataDir, config.secretKey),
@@ -126,6 +134,28 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         const bad = r.firstBad as NonNullable<typeof r.firstBad>;
         out(`Audit trail BROKEN at record ${bad.id} (chain ${bad.chain}): ${bad.reason}.\n${r.records} record(s) before it verified.\n`);
         return 1;
+      }
+      case 'keys rotate': {
+        const nextText = values['new-key-file'] ? readFileSync(values['new-key-file'], 'utf8').trim() : newMasterKeyText();
+        const next = parseMasterKey(nextText);
+        if (next.id === master.key.id) throw new UsageError('The new master key is the key in use now');
+        // Save the new key before anything depends on it: losing it would lose every practice's data.
+        const keyFile = config.masterKey.value ? undefined : (config.masterKey.file ?? devMasterKeyPath(config.dataDir));
+        const target = keyFile ?? `bedside-master-${new Date().toISOString().slice(0, 10)}-${next.id.slice(0, 6)}.key`;
+        if (keyFile) copyFileSync(keyFile, `${keyFile}.previous`);
+        const n = await store.rewrapDataKeys(next);
+        writeFileSync(target, `${nextText}\n`, { mode: 0o600 });
+        for (const org of await store.listOrganizations()) {
+          await store.audit.append({
+            orgId: org.id, at: Date.now(), actorType: 'system', actorId: null, ip: null, action: 'keys.rotate_master',
+            targetType: 'organization', targetId: org.id, outcome: 'success', details: { from: master.key.id, to: next.id },
+          });
+        }
+        out(`Re-wrapped ${n} data key(s) under master key ${next.id} (was ${master.key.id}).\n`);
+        out(keyFile
+          ? `The new key is in ${keyFile} (the old one in ${keyFile}.previous). Restart Bedside to use it.\n`
+          : `The new key is in ${target}: set MASTER_KEY to its contents (or MASTER_KEY_FILE to its path) and restart Bedside.\n`);
+        return 0;
       }
       case 'jobs retry-dead': {
         out(`Requeued ${await store.requeueDeadJobs(Date.now())} dead-lettered job(s).\n`);

@@ -92,6 +92,25 @@ export class FieldCrypto {
     }
   }
 
+  /**
+   * Master-key rotation: every wrapped data key is unwrapped with the current master key and
+   * wrapped again with the new one, in one transaction; data itself is untouched (no re-encryption).
+   */
+  async rewrapAll(db: Kysely<Database>, next: MasterKey): Promise<number> {
+    return db.transaction().execute(async (tx) => {
+      const rows = await tx.selectFrom('dataKeys').selectAll().execute();
+      for (const r of rows) {
+        if (r.masterKeyId === next.id) continue;
+        if (r.masterKeyId !== this.master.id) throw new KeyUnavailableError(r.masterKeyId);
+        const aad = this.wrapAad(r.orgId, r.purpose, Number(r.version));
+        const key = gcmOpen(this.master.key, Buffer.from(r.wrapped, 'base64'), aad);
+        await tx.updateTable('dataKeys').set({ wrapped: gcmSeal(next.key, key, aad).toString('base64'), masterKeyId: next.id })
+          .where('orgId', '=', r.orgId).where('purpose', '=', r.purpose).where('version', '=', r.version).execute();
+      }
+      return rows.length;
+    });
+  }
+
   static aad(orgId: string, table: string, column: string, rowId: string | number): string {
     return `${orgId}|${table}|${column}|${rowId}`;
   }

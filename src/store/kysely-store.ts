@@ -10,8 +10,8 @@ import { newId } from '../domain/ids.ts';
 import type { Database } from './schema.ts';
 import { toConversation, toMessage } from './rows.ts';
 import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
-import type { FieldCrypto} from './field-crypto.ts';
-import { SYSTEM_KEY_OWNER } from './field-crypto.ts';
+import { SYSTEM_KEY_OWNER, type FieldCrypto } from './field-crypto.ts';
+import type { MasterKey } from '../security/master-key.ts';
 import { normalizeEmail, normalizePhone, searchTerms } from '../domain/normalize.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type {
@@ -377,6 +377,11 @@ export class KyselyStore extends KyselyOps implements Store {
       .set({ status: 'pending', runAt: now, attempts: 0, updatedAt: now })
       .where('status', '=', 'dead').executeTakeFirst();
     return Number(r.numUpdatedRows);
+  }
+
+  /** Re-wraps every data key under a new master key (see FieldCrypto.rewrapAll). */
+  rewrapDataKeys(next: MasterKey): Promise<number> {
+    return this.crypto.rewrapAll(this.root, next);
   }
 
   async close(): Promise<void> {

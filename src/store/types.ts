@@ -9,6 +9,7 @@ import type {
 } from '../domain/types.ts';
 
 import type { AuditStoreOps, AuthStoreOps, InboxStoreOps } from './staff-types.ts';
+import type { MasterKey } from '../security/master-key.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -112,5 +113,7 @@ export interface Store extends StoreOps, JobQueueStore {
   readonly dialect: Dialect;
   /** Runs `fn` in one database transaction: all of its writes land, or none. */
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /** Master-key rotation: re-wraps every data key under `next`; returns how many. */
+  rewrapDataKeys(next: MasterKey): Promise<number>;
   close(): Promise<void>;
 }
