@@ -1,0 +1,147 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { SlackAttestation, SlackContentMode, SlackContentModeRequest, SlackSettings } from '../api-types.ts';
+import { errorMessage } from '../lib/api.ts';
+import { attestationKind } from '../lib/format.ts';
+import { announce, ErrorBox, FieldError } from '../ui/bits.tsx';
+import { api } from '../ui/client.ts';
+import { fullDateTime } from '../lib/time.ts';
+import type { HeadingRef } from './admin.tsx';
+
+export const ATTESTATIONS: { value: SlackAttestation; label: string }[] = [
+  { value: 'baa', label: 'Our Slack workspace is covered by a signed BAA (Enterprise Grid)' },
+  { value: 'no_phi', label: 'This inbox carries no PHI' },
+];
+
+export function SlackAdmin({ heading, slack, onChange }: { heading: HeadingRef; slack: SlackSettings | null; onChange: (s: SlackSettings) => void }) {
+  const [mode, setMode] = useState<SlackContentMode>('notice');
+  const [attestation, setAttestation] = useState<SlackAttestation | null>(null);
+  const [confirmed, setConfirmed] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!slack) return;
+    setMode(slack.contentMode);
+    setAttestation(attestationKind(slack.attestation));
+    setConfirmed(false);
+  }, [slack]);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    const bad: Record<string, string> = {};
+    if (mode === 'full') {
+      if (!attestation) bad.attestation = 'Choose which statement is true before turning on full content.';
+      if (!confirmed) bad.confirm = 'Confirm that the statement is true and that you may decide this for the practice.';
+    }
+    setErrors(bad);
+    setSaveError(null);
+    if (bad.attestation) {
+      document.getElementById('att-baa')?.focus();
+      return;
+    }
+    if (bad.confirm) {
+      document.getElementById('slack-confirm')?.focus();
+      return;
+    }
+    const body: SlackContentModeRequest = mode === 'full' && attestation ? { mode: 'full', attestation } : { mode: 'notice' };
+    setBusy(true);
+    try {
+      const r = await api<SlackSettings>('PUT', '/api/admin/slack/content-mode', { body });
+      onChange(r);
+      announce(r.contentMode === 'full' ? 'Full content mode is on.' : 'Notice mode is on: Slack gets no patient details.');
+    } catch (err) {
+      setSaveError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <h1 ref={heading} tabIndex={-1}>Slack</h1>
+      {!slack && <p role="status">Loading Slack settings…</p>}
+      {slack && (
+        <>
+          <section class="panel" aria-labelledby="slack-conn-h">
+            <h2 id="slack-conn-h">Connection</h2>
+            {slack.connected ? (
+              <p>
+                <span class="status open">Connected</span> Posting to channel <code>{slack.channelId ?? 'not set'}</code>.
+              </p>
+            ) : (
+              <p>
+                <span class="status resolved">Not connected</span> Set <code>SLACK_BOT_TOKEN</code>, <code>SLACK_SIGNING_SECRET</code> and{' '}
+                <code>SLACK_CHANNEL_ID</code> on the server to connect Slack.
+              </p>
+            )}
+          </section>
+          <form class="settings" onSubmit={save} noValidate aria-labelledby="slack-mode-h">
+            <h2 id="slack-mode-h">Content mode</h2>
+            <p>Slack’s terms allow protected health information only on an Enterprise plan with a signed Business Associate Agreement.</p>
+            <fieldset>
+              <legend>What Slack receives</legend>
+              <div class="radio">
+                <input id="mode-notice" type="radio" name="slack-mode" value="notice" checked={mode === 'notice'} aria-describedby="mode-notice-d" onChange={() => setMode('notice')} />
+                <label for="mode-notice">Notice (recommended)</label>
+                <p class="hint" id="mode-notice-d">
+                  An opaque notice such as “New web-chat message, conversation 7F3K, waiting 2 min” with a link to the web inbox. No names,
+                  numbers or message text. Staff reply in the web inbox.
+                </p>
+              </div>
+              <div class="radio">
+                <input id="mode-full" type="radio" name="slack-mode" value="full" checked={mode === 'full'} aria-describedby="mode-full-d" onChange={() => setMode('full')} />
+                <label for="mode-full">Full</label>
+                <p class="hint" id="mode-full-d">
+                  Patient messages are copied to Slack and staff can answer in the thread.
+                  {slack.contentMode === 'full' && slack.attestation?.at && ` On since ${fullDateTime(slack.attestation.at)}.`}
+                </p>
+              </div>
+            </fieldset>
+            {mode === 'full' && (
+              <>
+                <fieldset aria-describedby={errors.attestation ? 'att-err' : undefined}>
+                  <legend>Attestation (required for full content)</legend>
+                  {ATTESTATIONS.map((a) => (
+                    <div class="radio" key={a.value}>
+                      <input
+                        id={`att-${a.value}`}
+                        type="radio"
+                        name="slack-attestation"
+                        value={a.value}
+                        checked={attestation === a.value}
+                        aria-invalid={errors.attestation ? 'true' : undefined}
+                        onChange={() => setAttestation(a.value)}
+                      />
+                      <label for={`att-${a.value}`}>{a.label}</label>
+                    </div>
+                  ))}
+                  {errors.attestation && <FieldError id="att-err">{errors.attestation}</FieldError>}
+                </fieldset>
+                <div class="check">
+                  <input
+                    id="slack-confirm"
+                    type="checkbox"
+                    checked={confirmed}
+                    aria-invalid={errors.confirm ? 'true' : undefined}
+                    aria-describedby={errors.confirm ? 'confirm-err' : undefined}
+                    onChange={(e) => setConfirmed(e.currentTarget.checked)}
+                  />
+                  <label for="slack-confirm">
+                    I confirm this statement is true and that I may make this decision for the practice.
+                  </label>
+                </div>
+                {errors.confirm && <FieldError id="confirm-err">{errors.confirm}</FieldError>}
+              </>
+            )}
+            {saveError && <ErrorBox>{saveError}</ErrorBox>}
+            <div class="row-btns">
+              <button type="submit" class="btn primary" aria-disabled={busy ? 'true' : undefined}>{busy ? 'Saving…' : 'Save content mode'}</button>
+            </div>
+          </form>
+        </>
+      )}
+    </>
+  );
+}
