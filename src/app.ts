@@ -23,6 +23,7 @@ import { seedDemoPractice } from './features/demo.ts';
 import { AuditTrail } from './features/audit.ts';
 import { StaffAuth } from './features/staff-auth.ts';
 import { adminRoutes } from './http/api/admin-routes.ts';
+import { auditRoutes } from './http/api/audit-routes.ts';
 import { authRoutes } from './http/api/auth-routes.ts';
 import { conversationRoutes } from './http/api/conversation-routes.ts';
 import { ApiRegistry } from './http/api/registry.ts';
@@ -116,6 +117,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store, auth, audit, publicUrl: config.publicUrl,
     slack: { connected: config.slack !== undefined, channelId: config.slack?.channelId ?? null, defaultContent: config.slack?.content ?? 'notice' },
   });
+  auditRoutes(api, { store, audit });
   http.get('/api/openapi.json', async () => api.openApi(config.publicUrl));
   await http.register(staffSocketRoutes, { store, bus, auth, guard, conversations });
   await http.register(inboxPages);

@@ -309,10 +309,11 @@ export class KyselyAuditOps implements AuditStoreOps {
     }));
   }
 
-  async verify(): Promise<AuditVerification> {
+  async verify(orgId?: string): Promise<AuditVerification> {
     const heads = new Map((await this.db.selectFrom('auditHeads').selectAll().execute()).map((h) => [h.chain, h]));
     const orgs = await this.db.selectFrom('auditLog').select('orgId').distinct().execute();
-    const chains = new Set([...heads.keys(), ...orgs.map((o) => auditChainOf(o.orgId))]);
+    const all = new Set([...heads.keys(), ...orgs.map((o) => auditChainOf(o.orgId))]);
+    const chains = orgId === undefined ? all : new Set([auditChainOf(orgId)].filter((c) => all.has(c)));
     let records = 0;
     for (const chain of chains) {
       const head = heads.get(chain);

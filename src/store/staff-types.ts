@@ -82,7 +82,7 @@ export interface AuditVerification {
 export interface AuditStoreOps {
   /** Appends to the organization's hash chain (atomically with the caller's transaction). */
   append(event: AuditEvent): Promise<void>;
-  /** Recomputes every chain; names the first record that breaks one. */
-  verify(): Promise<AuditVerification>;
+  /** Recomputes every chain (or one organization's); names the first record that breaks one. */
+  verify(orgId?: string): Promise<AuditVerification>;
   list(orgId: string, limit: number, beforeId?: number): Promise<Array<AuditEvent & { id: number }>>;
 }
