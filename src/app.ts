@@ -25,6 +25,10 @@ import { StaffAuth } from './features/staff-auth.ts';
 import { adminRoutes } from './http/api/admin-routes.ts';
 import { auditRoutes } from './http/api/audit-routes.ts';
 import { authRoutes } from './http/api/auth-routes.ts';
+import { recordsRoutes } from './http/api/records-routes.ts';
+import { RecordsService } from './features/records.ts';
+import { jobKinds } from './features/job-kinds.ts';
+import { Scheduler } from './jobs/scheduler.ts';
 import { conversationRoutes } from './http/api/conversation-routes.ts';
 import { ApiRegistry } from './http/api/registry.ts';
 import { SessionGuard } from './http/api/session-guard.ts';
@@ -118,6 +122,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     slack: { connected: config.slack !== undefined, channelId: config.slack?.channelId ?? null, defaultContent: config.slack?.content ?? 'notice' },
   });
   auditRoutes(api, { store, audit });
+  const records = new RecordsService(store, audit);
+  recordsRoutes(api, { store, records, audit });
+  worker.register(jobKinds.retentionSweep, async () => { await records.sweep(); });
+  const scheduler = new Scheduler(store, [{ kind: jobKinds.retentionSweep, everyMs: config.retentionSweepMs }], () => worker.wake(), log.child({ module: 'scheduler' }));
   http.get('/api/openapi.json', async () => api.openApi(config.publicUrl));
   await http.register(staffSocketRoutes, { store, bus, auth, guard, conversations });
   await http.register(inboxPages);
@@ -142,6 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async start() {
       const address = await http.listen({ port: config.port, host: config.host });
       worker.start();
+      scheduler.start();
       ready = true;
       return address;
     },
@@ -151,6 +160,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         // Close sockets first with "service restart" so widgets reconnect (to another node if any).
         for (const client of http.websocketServer?.clients ?? []) client.close(1012, 'restarting');
         await http.close();
+        scheduler.stop();
         await worker.stop(config.shutdownGraceMs);
         await bus.close();
         await store.close();

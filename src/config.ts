@@ -43,6 +43,8 @@ const envSchema = z.object({
   SESSION_IDLE_SECONDS: z.coerce.number().int().min(5).max(3600, 'must be at most 3600 (60 minutes)').default(900),
   SESSION_MAX_HOURS: z.coerce.number().positive().max(24).default(12),
   ENROLMENT_LINK_HOURS: z.coerce.number().positive().max(72).default(24),
+  /** How often the retention rule runs. */
+  RETENTION_SWEEP_MINUTES: z.coerce.number().positive().max(1440).default(60),
 });
 
 export interface SlackConfig {
@@ -68,6 +70,7 @@ export interface Config {
   jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
   shutdownGraceMs: number;
   sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
+  retentionSweepMs: number;
 }
 
 export class ConfigError extends Error {
@@ -127,5 +130,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAgeMs: e.SESSION_MAX_HOURS * 3600_000,
       enrolmentLinkMs: e.ENROLMENT_LINK_HOURS * 3600_000,
     },
+    retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
   };
 }

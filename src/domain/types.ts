@@ -40,7 +40,24 @@ export interface InboxSettings {
 /** Why an administrator allowed patient content into Slack. */
 export interface SlackAttestation { kind: 'baa' | 'no_phi'; byStaffId: string; at: number }
 
+export interface Consent {
+  id: number;
+  contactId: string;
+  channel: ChannelKind;
+  granted: boolean;
+  /** The exact wording the patient was shown. */
+  wording: string;
+  source: 'patient' | 'staff';
+  recordedBy: string | null;
+  recordedAt: number;
+}
+
+/** Seven years: the longest common US medical-record retention rule; practices may shorten it. */
+export const DEFAULT_RETENTION_DAYS = 2557;
+
 export interface OrganizationSettings {
+  /** Message content older than this is deleted (contacts under legal hold excepted). */
+  retentionDays?: number;
   /** Overrides SLACK_CONTENT for this practice once an administrator chose. */
   slackContent?: SlackContentMode;
   slackAttestation?: SlackAttestation | null;

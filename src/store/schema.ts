@@ -20,6 +20,12 @@ export interface ContactsTable {
   /** Keyed blind indexes (HMAC) of the normalised e-mail and phone, for look-ups. */
   emailIndex: Generated<string | null>; phoneIndex: Generated<string | null>;
   createdAt: number; updatedAt: number;
+  legalHoldAt: Generated<number | null>; legalHoldReason: Generated<string | null>;
+}
+
+export interface ConsentsTable {
+  id: Generated<number>; orgId: string; contactId: string; channel: string; granted: number; wording: string;
+  source: string; recordedBy: string | null; recordedAt: number;
 }
 
 export interface DataKeysTable {
@@ -103,4 +109,5 @@ export interface Database {
   auditHeads: AuditHeadsTable;
   dataKeys: DataKeysTable;
   messageTerms: MessageTermsTable;
+  consents: ConsentsTable;
 }

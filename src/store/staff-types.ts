@@ -1,6 +1,6 @@
 /** Store contracts for staff accounts, sessions, the inbox's list queries and the audit log. */
 import type {
-  AuditEvent, CannedResponse, ChannelKind, Conversation, Message, Role, StaffAccount, StaffCredentials, StaffSession, StaffStatus,
+  AuditEvent, CannedResponse, ChannelKind, Consent, Conversation, Message, Role, StaffAccount, StaffCredentials, StaffSession, StaffStatus,
 } from '../domain/types.ts';
 
 export interface NewStaffAccount {
@@ -85,4 +85,20 @@ export interface AuditStoreOps {
   /** Recomputes every chain (or one organization's); names the first record that breaks one. */
   verify(orgId?: string): Promise<AuditVerification>;
   list(orgId: string, limit: number, beforeId?: number): Promise<Array<AuditEvent & { id: number }>>;
+}
+
+export interface RecordsStoreOps {
+  /** Null lifts the hold. False when the contact does not exist in the organization. */
+  setLegalHold(orgId: string, contactId: string, hold: { reason: string; at: number } | null): Promise<boolean>;
+  legalHold(orgId: string, contactId: string): Promise<{ at: number; reason: string } | null>;
+  addConsent(orgId: string, consent: Omit<Consent, 'id'>): Promise<Consent>;
+  listConsents(orgId: string, contactId: string): Promise<Consent[]>;
+  /** Deletes up to `limit` messages older than `before`, skipping contacts under legal hold. */
+  deleteExpiredMessages(orgId: string, before: number, limit: number): Promise<number>;
+  conversationsOfContact(orgId: string, contactId: string): Promise<Conversation[]>;
+  messagesOfConversations(orgId: string, conversationIds: string[]): Promise<Message[]>;
+  /** Removes the contact and everything about them (conversations, messages, consents, queued deliveries). */
+  eraseContact(orgId: string, contactId: string): Promise<{ conversations: number; messages: number }>;
+  /** Destroys the organization's keys, then its rows. */
+  deleteOrganization(orgId: string): Promise<void>;
 }

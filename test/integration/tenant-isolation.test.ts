@@ -21,6 +21,8 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/admin/users/{id}': { role: 'agent' },
   'PATCH /api/admin/inboxes/{id}': { name: 'Hijacked' },
   'PATCH /api/canned-responses/{id}': { title: 'Hijacked' },
+  'PUT /api/contacts/{id}/legal-hold': { hold: true, reason: 'cross-tenant attempt' },
+  'POST /api/contacts/{id}/consents': { channel: 'sms', granted: true, wording: 'cross-tenant consent attempt' },
 };
 const QUERIES: Record<string, string> = { 'GET /api/conversations/{id}/history': '?before=999999' };
 
@@ -29,6 +31,7 @@ function idFor(path: string): string {
   if (path.startsWith('/api/admin/users/')) return theirs.staff as string;
   if (path.startsWith('/api/admin/inboxes/')) return theirs.inbox as string;
   if (path.startsWith('/api/canned-responses/')) return theirs.canned as string;
+  if (path.startsWith('/api/contacts/')) return theirs.contact as string;
   throw new Error(`no foreign id known for ${path}: add one to this suite`);
 }
 
@@ -43,6 +46,7 @@ beforeAll(async () => {
   const inbox = (await h.app.store.getInbox(orgId, theirs.inbox))!;
   const r = await h.app.conversations.receivePatientMessage({ inbox, identity: { channel: 'web', externalId: 'v_theirs' }, body: THEIR_SECRET, clientId: 'theirs-00001' });
   theirs.conversation = r.conversation.id;
+  theirs.contact = r.conversation.contactId;
   const theirAdmin = await enrolStaff(h, 'admin', 'admin@other-practice.test', orgId);
   theirs.staff = theirAdmin.staffId;
   const canned = await theirAdmin.client.post<{ id: string }>('/api/canned-responses', { shortcut: 'secret', title: 'Theirs', body: 'Their canned text' });
@@ -67,7 +71,7 @@ describe('tenant isolation', () => {
         tried.push(key);
       }
     }
-    expect(tried.length).toBeGreaterThanOrEqual(14);
+    expect(tried.length).toBeGreaterThanOrEqual(19);
 
     const orgId = theirs.org as string;
     const c = await h.app.store.getConversation(orgId, theirs.conversation as string);
@@ -75,6 +79,8 @@ describe('tenant isolation', () => {
     expect((await h.app.store.getInbox(orgId, theirs.inbox as string))?.name).toBe('Their web');
     expect((await h.app.store.auth.getAccount(orgId, theirs.staff as string))?.role).toBe('admin');
     expect((await h.app.store.inbox.listCanned(orgId)).map((x) => x.title)).toEqual(['Theirs']);
+    expect(await h.app.store.records.legalHold(orgId, theirs.contact as string)).toBeNull();
+    expect(await h.app.store.records.listConsents(orgId, theirs.contact as string)).toEqual([]);
     const history = await h.app.store.inbox.contactHistory(orgId, c!.contactId, 10);
     expect(history.map((m) => m.body)).toEqual([THEIR_SECRET]);
   });

@@ -4,6 +4,7 @@ import { coreMigration } from './001-core.ts';
 import { staffInboxMigration } from './002-staff-inbox.ts';
 import { auditChainMigration } from './003-audit-chain.ts';
 import { encryptionMigration } from './004-encryption.ts';
+import { retentionConsentMigration } from './005-retention-consent.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -17,6 +18,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '002-staff-inbox': staffInboxMigration(dialect),
         '003-audit-chain': auditChainMigration,
         '004-encryption': encryptionMigration,
+        '005-retention-consent': retentionConsentMigration(dialect),
       };
     },
   };

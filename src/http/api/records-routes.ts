@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { DEFAULT_RETENTION_DAYS } from '../../domain/types.ts';
+import { AppError } from '../../errors.ts';
+import type { AuditTrail } from '../../features/audit.ts';
+import { contactExportHtml, type RecordsService } from '../../features/records.ts';
+import type { Authenticated } from '../../features/staff-auth.ts';
+import type { Store } from '../../store/types.ts';
+import type { ApiRegistry } from './registry.ts';
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const consentChannels = ['sms', 'email', 'messenger', 'whatsapp', 'viber', 'web'] as const;
+
+export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: RecordsService; audit: AuditTrail }): void {
+  const { store, records, audit } = deps;
+  const actor = (a: Authenticated, ip: string) => ({ type: 'staff' as const, id: a.account.id, orgId: a.org.id, ip });
+  const requireContact = async (a: Authenticated, id: string) => {
+    if (!(await store.getContact(a.org.id, id))) throw new AppError('not_found', 404, 'Contact not found');
+  };
+
+  api.route({
+    method: 'GET', url: '/api/contacts/:id/export', tag: 'records', access: 'admin',
+    summary: "A patient's whole record: JSON, or a readable page to print or save as PDF",
+    params: idParams, query: z.object({ format: z.enum(['json', 'html']).default('json') }).strict(),
+    handler: async ({ auth, params, query, reply, ip }) => {
+      const x = await records.exportContact(auth.org.id, params.id, actor(auth, ip), query.format);
+      reply.header('cache-control', 'no-store')
+        .header('content-disposition', `attachment; filename="patient-record-${params.id}.${query.format}"`);
+      if (query.format === 'html') {
+        return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(contactExportHtml(x));
+      }
+      return reply.type('application/json').send(JSON.stringify(x, null, 2));
+    },
+  });
+
+  api.route({
+    method: 'DELETE', url: '/api/contacts/:id', tag: 'records', access: 'admin',
+    summary: 'Erase a contact and everything about them (right to erasure); refused under legal hold',
+    params: idParams,
+    response: { schema: z.object({ erased: z.object({ conversations: z.number(), messages: z.number() }) }) },
+    handler: async ({ auth, params, ip }) => ({ erased: await records.erase(auth.org.id, params.id, actor(auth, ip)) }),
+  });
+
+  api.route({
+    method: 'PUT', url: '/api/contacts/:id/legal-hold', tag: 'records', access: 'admin',
+    summary: 'Place or lift a legal hold: held records are skipped by retention and cannot be erased',
+    params: idParams,
+    body: z.discriminatedUnion('hold', [
+      z.object({ hold: z.literal(true), reason: z.string().trim().min(3).max(500) }).strict(),
+      z.object({ hold: z.literal(false) }).strict(),
+    ]),
+    handler: async ({ auth, params, body, ip }) => {
+      await records.setLegalHold(auth.org.id, params.id, body.hold ? { reason: body.reason } : null, actor(auth, ip));
+    },
+  });
+
+  const consentSchema = z.object({
+    id: z.number(), channel: z.string(), granted: z.boolean(), wording: z.string(), source: z.string(),
+    recordedBy: z.string().nullable(), recordedAt: z.string(),
+  });
+  const consentView = (c: Awaited<ReturnType<Store['records']['listConsents']>>[number]) => ({ ...c, recordedAt: new Date(c.recordedAt).toISOString() });
+
+  api.route({
+    method: 'GET', url: '/api/contacts/:id/consents', tag: 'records', access: 'agent',
+    summary: "The patient's consent records per channel, oldest first (the last one per channel is in force)",
+    params: idParams, response: { schema: z.object({ items: z.array(consentSchema) }) },
+    handler: async ({ auth, params }) => {
+      await requireContact(auth, params.id);
+      return { items: (await store.records.listConsents(auth.org.id, params.id)).map(consentView) };
+    },
+  });
+
+  api.route({
+    method: 'POST', url: '/api/contacts/:id/consents', tag: 'records', access: 'agent',
+    summary: 'Record that the patient accepted (or withdrew) an unencrypted channel, with the wording shown',
+    params: idParams,
+    body: z.object({ channel: z.enum(consentChannels), granted: z.boolean(), wording: z.string().trim().min(10).max(2000) }).strict(),
+    response: { status: 201, schema: consentSchema },
+    handler: async ({ auth, params, body, ip }) => {
+      await requireContact(auth, params.id);
+      const consent = await store.transaction(async (tx) => {
+        const c = await tx.records.addConsent(auth.org.id, {
+          contactId: params.id, channel: body.channel, granted: body.granted, wording: body.wording, source: 'staff',
+          recordedBy: auth.account.id, recordedAt: Date.now(),
+        });
+        await audit.record(tx, actor(auth, ip), 'contact.consent', 'success', { type: 'contact', id: params.id }, { channel: body.channel, granted: body.granted });
+        return c;
+      });
+      return consentView(consent);
+    },
+  });
+
+  api.route({
+    method: 'GET', url: '/api/admin/retention', tag: 'records', access: 'owner', summary: 'How long message content is kept',
+    response: { schema: z.object({ retentionDays: z.number() }) },
+    handler: async ({ auth }) => ({ retentionDays: (await store.getOrganization(auth.org.id))?.settings?.retentionDays ?? DEFAULT_RETENTION_DAYS }),
+  });
+
+  api.route({
+    method: 'PUT', url: '/api/admin/retention', tag: 'records', access: 'owner', summary: 'Change how long message content is kept',
+    body: z.object({ retentionDays: z.number().int().min(30).max(36_500) }).strict(),
+    handler: async ({ auth, body, ip }) => {
+      const org = await store.getOrganization(auth.org.id);
+      await store.transaction(async (tx) => {
+        await tx.updateOrganizationSettings(auth.org.id, { ...org?.settings, retentionDays: body.retentionDays });
+        await audit.record(tx, actor(auth, ip), 'settings.retention', 'success', { type: 'organization', id: auth.org.id }, { retentionDays: body.retentionDays });
+      });
+      return { retentionDays: body.retentionDays };
+    },
+  });
+}
