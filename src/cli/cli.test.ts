@@ -77,6 +77,12 @@ describe('bedside CLI', () => {
     expect(bad.out).toContain(`Audit trail BROKEN at record ${victim.id}`);
   });
 
+  it('deletes an organization only with the slug confirmed', async () => {
+    await expect(run(['org', 'delete', '--org', 'demo'])).rejects.toThrow('--confirm demo');
+    expect(await run(['org', 'delete', '--org', 'demo', '--confirm', 'demo'])).toContain('its keys were destroyed first');
+    await expect(run(['users', 'list'])).rejects.toThrow('no organization yet');
+  });
+
   it('prints the Slack manifest for this server', async () => {
     const out = await run(['slack', 'manifest']);
     expect(out).toContain('request_url: https://desk.clinic.test/slack/events');

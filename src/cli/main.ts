@@ -35,6 +35,9 @@ Commands:
                           or the development key), the file receives the new key and the old one
                           is kept as FILE.previous; with MASTER_KEY, the new key is written to a new
                           file to put into MASTER_KEY. Restart the server afterwards.
+  org delete --org SLUG --confirm SLUG
+                          Delete a practice: its data keys are destroyed first (crypto-shredding),
+                          so even backups of its data can no longer be read
   jobs retry-dead         Put dead-lettered deliveries back in the queue (after fixing the cause)
   slack manifest          Print the Slack app manifest for this server's PUBLIC_URL
   help                    This text
@@ -63,7 +66,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     args: argv, allowPositionals: true, strict: true,
     options: {
       email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, org: { type: 'string' },
-      'new-key-file': { type: 'string' },
+      'new-key-file': { type: 'string' }, confirm: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -155,6 +158,19 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         out(keyFile
           ? `The new key is in ${keyFile} (the old one in ${keyFile}.previous). Restart Bedside to use it.\n`
           : `The new key is in ${target}: set MASTER_KEY to its contents (or MASTER_KEY_FILE to its path) and restart Bedside.\n`);
+        return 0;
+      }
+      case 'org delete': {
+        if (!values.org) throw new UsageError('--org is required');
+        const org = await store.findOrganizationBySlug(values.org);
+        if (!org) throw new UsageError(`No organization with slug "${values.org}"`);
+        if (values.confirm !== org.slug) throw new UsageError(`This destroys every record of ${org.name}. Repeat the slug with --confirm ${org.slug}`);
+        await store.records.deleteOrganization(org.id);
+        await store.audit.append({
+          orgId: null, at: Date.now(), actorType: 'system', actorId: null, ip: null, action: 'organization.delete',
+          targetType: 'organization', targetId: org.id, outcome: 'success', details: { keysDestroyed: true },
+        });
+        out(`Deleted ${org.name} (${org.slug}); its keys were destroyed first.\n`);
         return 0;
       }
       case 'jobs retry-dead': {
