@@ -61,7 +61,8 @@ export function inboxParts(page: Page) {
     heading: page.getByRole('heading', { level: 1, name: 'Open conversations' }),
     list,
     rows: list.getByRole('link'),
-    conversationHeading: page.getByRole('heading', { level: 2 }),
+    /** The open conversation's heading (the contact's name); dialogs have headings of their own. */
+    conversationHeading: page.getByRole('main').getByRole('heading', { level: 2 }),
     assignee: page.getByRole('combobox', { name: 'Assignee' }),
     resolve: page.getByRole('button', { name: 'Resolve', exact: true }),
     reopen: page.getByRole('button', { name: 'Reopen', exact: true }),
