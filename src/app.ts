@@ -29,6 +29,7 @@ import { recordsRoutes } from './http/api/records-routes.ts';
 import { RecordsService } from './features/records.ts';
 import { jobKinds } from './features/job-kinds.ts';
 import { Scheduler } from './jobs/scheduler.ts';
+import { registerReencryptHandler } from './features/key-rotation.ts';
 import { conversationRoutes } from './http/api/conversation-routes.ts';
 import { ApiRegistry } from './http/api/registry.ts';
 import { SessionGuard } from './http/api/session-guard.ts';
@@ -125,6 +126,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const records = new RecordsService(store, audit);
   recordsRoutes(api, { store, records, audit });
   worker.register(jobKinds.retentionSweep, async () => { await records.sweep(); });
+  registerReencryptHandler(worker, store, audit);
   const scheduler = new Scheduler(store, [{ kind: jobKinds.retentionSweep, everyMs: config.retentionSweepMs }], () => worker.wake(), log.child({ module: 'scheduler' }));
   http.get('/api/openapi.json', async () => api.openApi(config.publicUrl));
   await http.register(staffSocketRoutes, { store, bus, auth, guard, conversations });

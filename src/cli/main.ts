@@ -9,6 +9,7 @@ import type { Role } from '../domain/types.ts';
 import { AppError } from '../errors.ts';
 import { AuditTrail, type Actor } from '../features/audit.ts';
 import { StaffAuth } from '../features/staff-auth.ts';
+import { startDataKeyRotation } from '../features/key-rotation.ts';
 import { createLogger } from '../log.ts';
 import { devMasterKeyPath, loadMasterKey, newMasterKeyText, parseMasterKey } from '../security/master-key.ts';
 import { loadOrCreateSecretKey } from '../security/secret-key.ts';
@@ -35,6 +36,9 @@ Commands:
                           or the development key), the file receives the new key and the old one
                           is kept as FILE.previous; with MASTER_KEY, the new key is written to a new
                           file to put into MASTER_KEY. Restart the server afterwards.
+  keys rotate-data [--org SLUG]
+                          Give each practice (or one) a new data key; the running server
+                          re-encrypts its records in the background, then retires the old key
   org delete --org SLUG --confirm SLUG
                           Delete a practice: its data keys are destroyed first (crypto-shredding),
                           so even backups of its data can no longer be read
@@ -158,6 +162,15 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         out(keyFile
           ? `The new key is in ${keyFile} (the old one in ${keyFile}.previous). Restart Bedside to use it.\n`
           : `The new key is in ${target}: set MASTER_KEY to its contents (or MASTER_KEY_FILE to its path) and restart Bedside.\n`);
+        return 0;
+      }
+      case 'keys rotate-data': {
+        const orgs = values.org ? [await store.findOrganizationBySlug(values.org)] : await store.listOrganizations();
+        for (const org of orgs) {
+          if (!org) throw new UsageError(`No organization with slug "${values.org}"`);
+          const { version } = await startDataKeyRotation(store, org.id);
+          out(`${org.slug}: data key version ${version} is now in use; records are re-encrypted by the running server.\n`);
+        }
         return 0;
       }
       case 'org delete': {

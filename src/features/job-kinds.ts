@@ -10,6 +10,8 @@ export const jobKinds = {
   slackEvent: 'slack.event',
   /** Process one stored Slack interactivity payload (button press). */
   slackAction: 'slack.action',
+  /** Re-encrypt an organization's rows under its newest data key, in batches. */
+  reencrypt: 'keys.reencrypt',
   /** Delete message content past each practice's retention period. */
   retentionSweep: 'retention.sweep',
   /** Deliver one staff message to the patient on the conversation's channel. */

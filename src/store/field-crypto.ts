@@ -81,6 +81,22 @@ export class FieldCrypto {
     return { version: v, key };
   }
 
+  /** Adds the next data-key version for an organization and makes it current; returns it. */
+  async addDataKeyVersion(db: Kysely<Database>, orgId: string): Promise<number> {
+    const r = await db.selectFrom('dataKeys').select((eb) => eb.fn.max('version').as('v'))
+      .where('orgId', '=', orgId).where('purpose', '=', 'data').executeTakeFirst();
+    const next = Number(r?.v ?? 0) + 1;
+    await this.createKey(db, orgId, 'data', next);
+    this.forget(orgId);
+    return next;
+  }
+
+  async retireDataKeysBelow(db: Kysely<Database>, orgId: string, version: number): Promise<void> {
+    await db.updateTable('dataKeys').set({ retiredAt: Date.now() })
+      .where('orgId', '=', orgId).where('purpose', '=', 'data').where('version', '<', version).where('retiredAt', 'is', null).execute();
+    this.forget(orgId);
+  }
+
   /** Forget cached keys (after a rotation by another process). */
   forget(orgId?: string): void {
     if (orgId) {

@@ -382,6 +382,44 @@ export class KyselyStore extends KyselyOps implements Store {
     return Number(r.numUpdatedRows);
   }
 
+  rotateDataKey(orgId: string): Promise<number> {
+    return this.crypto.addDataKeyVersion(this.root, orgId);
+  }
+
+  /**
+   * Re-seals up to `limit` rows of an organization still sealed under an older data-key version
+   * (or written before encryption existed); returns how many. Each row in its own short update,
+   * so the server keeps serving while a rotation runs.
+   */
+  async reencryptBatch(orgId: string, limit: number): Promise<number> {
+    this.crypto.forget(orgId);
+    const version = await this.crypto.currentVersion(this.root, orgId);
+    const current = `e1.${version}.%`;
+    let done = 0;
+    const contacts = await this.root.selectFrom('contacts').selectAll().where('orgId', '=', orgId)
+      .where((eb) => eb.or(['displayName', 'email', 'phone'].map((col) =>
+        eb.and([eb(col as 'email', 'is not', null), eb(col as 'email', 'not like', current)]))))
+      .limit(limit).execute();
+    for (const r of contacts) {
+      const c = await this.openContact(r);
+      await this.root.updateTable('contacts').set(await this.sealContactFields(orgId, c.id, c)).where('id', '=', c.id).execute();
+      done++;
+    }
+    const messages = await this.root.selectFrom('messages').selectAll().where('orgId', '=', orgId).where('body', 'not like', current)
+      .limit(Math.max(0, limit - done)).execute();
+    for (const r of messages) {
+      const m = await this.openMessage(r);
+      await this.root.updateTable('messages').set({ body: await this.crypto.seal(this.root, orgId, 'messages', 'body', m.id, m.body) })
+        .where('id', '=', m.id).execute();
+      done++;
+    }
+    return done;
+  }
+
+  retireOldDataKeys(orgId: string): Promise<void> {
+    return this.crypto.currentVersion(this.root, orgId).then((v) => this.crypto.retireDataKeysBelow(this.root, orgId, v));
+  }
+
   /** Re-wraps every data key under a new master key (see FieldCrypto.rewrapAll). */
   rewrapDataKeys(next: MasterKey): Promise<number> {
     return this.crypto.rewrapAll(this.root, next);

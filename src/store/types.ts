@@ -114,6 +114,12 @@ export interface Store extends StoreOps, JobQueueStore {
   readonly dialect: Dialect;
   /** Runs `fn` in one database transaction: all of its writes land, or none. */
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /** Data-key rotation: a new current key version for the organization; returns it. */
+  rotateDataKey(orgId: string): Promise<number>;
+  /** Re-seals up to `limit` rows still under an older key version; returns how many (0: done). */
+  reencryptBatch(orgId: string, limit: number): Promise<number>;
+  /** After re-encryption: older versions are retired (kept wrapped, no longer used). */
+  retireOldDataKeys(orgId: string): Promise<void>;
   /** Master-key rotation: re-wraps every data key under `next`; returns how many. */
   rewrapDataKeys(next: MasterKey): Promise<number>;
   close(): Promise<void>;

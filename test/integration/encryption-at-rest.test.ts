@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
+import { eventually, firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
+import { startDataKeyRotation } from '../../src/features/key-rotation.ts';
+import SqliteDatabase from 'better-sqlite3';
 import { enrolStaff } from '../support/staff.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 
@@ -51,6 +53,40 @@ describe('encryption at rest', () => {
     // Contact look-up by phone or e-mail goes through blind indexes.
     const byPhone = await harness.app.store.findContactsByEmailOrPhone(harness.inbox.orgId, { phone: '+15550100 4242' });
     expect(byPhone.map((c) => c.displayName)).toEqual([PATIENT.name]);
+    await visitor.close();
+  });
+});
+
+describe('data-key rotation', () => {
+  it('re-encrypts every record under the new key in the background, and the history stays readable', async () => {
+    h = await startHarness({ slack: false });
+    const harness = h;
+    const visitor = await WidgetClient.connect(harness.wsUrl, harness.inbox.publicKey);
+    await visitor.hello();
+    visitor.send({ type: 'profile', profile: { name: 'Rotating Patient', phone: '+1 555 0100 1234' } });
+    await visitor.next('profile_saved');
+    for (const text of ['first before rotation', 'second before rotation']) await visitor.say(text);
+
+    const { version } = await startDataKeyRotation(harness.app.store, harness.inbox.orgId);
+    expect(version).toBe(2);
+    harness.app.worker.wake();
+    await eventually(async () => (await harness.app.store.audit.list(harness.inbox.orgId, 50)).some((e) => e.action === 'keys.rotate_data'), 10_000);
+    await visitor.say('after rotation');
+
+    const raw = new SqliteDatabase(join(harness.app.config.dataDir, 'bedside.sqlite'), { readonly: true });
+    const bodies = raw.prepare('SELECT body FROM messages').all() as Array<{ body: string }>;
+    const names = raw.prepare('SELECT display_name, phone FROM contacts WHERE display_name IS NOT NULL').all() as Array<{ display_name: string; phone: string }>;
+    const keys = raw.prepare("SELECT version, retired_at FROM data_keys WHERE purpose = 'data' ORDER BY version").all() as Array<{ version: number; retired_at: number | null }>;
+    raw.close();
+    expect(bodies.map((b) => b.body.slice(0, 5))).toEqual(['e1.2.', 'e1.2.', 'e1.2.']);
+    expect(names.every((n) => n.display_name.startsWith('e1.2.') && n.phone.startsWith('e1.2.'))).toBe(true);
+    expect(keys.map((k) => [k.version, k.retired_at !== null])).toEqual([[1, true], [2, false]]);
+
+    const agent = await enrolStaff(harness, 'agent');
+    const list = await agent.client.get<{ items: Array<{ id: string; contact: { displayName: string } }> }>('/api/conversations');
+    const detail = await agent.client.get<{ messages: Array<{ body: string }> }>(`/api/conversations/${list.body.items[0]?.id}`);
+    expect(list.body.items[0]?.contact.displayName).toBe('Rotating Patient');
+    expect(detail.body.messages.map((m) => m.body)).toEqual(['first before rotation', 'second before rotation', 'after rotation']);
     await visitor.close();
   });
 });
