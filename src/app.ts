@@ -137,7 +137,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // A call must give up well before its job's lease ends, or a second run could overlap it.
     const api = new SlackApi(slack.botToken, slack.apiUrl, Math.min(10_000, config.jobs.leaseMs / 2));
     registerSlackHandlers(worker, {
-      store, api, users: new SlackUserCache(api), conversations, config: slack, publicUrl: config.publicUrl,
+      store, api, users: new SlackUserCache(api), conversations, config: slack, publicUrl: config.publicUrl, audit,
       log: log.child({ module: 'slack' }),
     });
     await http.register(slackRoutes, {

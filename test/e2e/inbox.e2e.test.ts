@@ -287,16 +287,6 @@ describe('staff inbox in Chromium', { timeout: 20_000 }, () => {
     await sleep(300);
     // Requests that tell the server a person is at work (all but the app's own background ones).
     const personRequests: string[] = [];
-    await page.evaluate(() => {
-      const w = window as unknown as { __ev: string[] };
-      w.__ev = [];
-      for (const ev of ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart', 'scroll']) {
-        document.addEventListener(ev, (e) => w.__ev.push(`${Date.now() % 100000} ${e.type} ${(e.target as Element).className ?? e.target} trusted=${e.isTrusted}`), { capture: true });
-      }
-    });
-    page.on('framenavigated', async () => undefined);
-    const dump = setInterval(() => { void page.evaluate(() => (window as unknown as { __ev: string[] }).__ev.splice(0)).then((x) => x.length && console.log(x.join('\n'))).catch(() => undefined); }, 400);
-    page.on('request', (req) => { if (req.url().includes('/api/')) console.log(Date.now() % 100000, req.method(), new URL(req.url()).pathname, req.headers()['x-bedside-background'] ?? ''); });
     page.on('request', (req) => {
       const path = new URL(req.url()).pathname;
       if (path.startsWith('/api/') && req.headers()['x-bedside-background'] !== '1') personRequests.push(`${req.method()} ${path}`);
@@ -308,7 +298,6 @@ describe('staff inbox in Chromium', { timeout: 20_000 }, () => {
       await sleep(1_000);
     }
     await login.heading.waitFor({ timeout: 4_000 });
-    clearInterval(dump);
     const signedOutAfter = Date.now() - signedInAt;
     expect(new URL(page.url()).searchParams.get('reason')).toBe('idle');
     expect(signedOutAfter).toBeLessThan(11_000);

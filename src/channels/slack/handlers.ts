@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { SlackConfig } from '../../config.ts';
 import type { Conversation, SlackContentMode } from '../../domain/types.ts';
+import type { AuditTrail } from '../../features/audit.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import { jobKinds } from '../../features/job-kinds.ts';
 import { PermanentError, RetryableError } from '../../jobs/errors.ts';
@@ -26,6 +27,7 @@ export interface SlackHandlerDeps {
   conversations: ConversationService;
   config: SlackConfig;
   publicUrl: string;
+  audit: AuditTrail;
   log: Logger;
 }
 
@@ -141,9 +143,13 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     const user = await deps.users.get(event.user as string);
     if (user.isBot) return;
     const staff = await store.upsertSlackStaff(conversation.orgId, user.id, user.displayName);
-    const { created } = await deps.conversations.recordStaffReply({
+    const { created, message } = await deps.conversations.recordStaffReply({
       conversation, staff, body, internal, source: 'slack', sourceId: `${event.channel}:${event.ts}`,
     });
+    if (created) {
+      await deps.audit.record(store, { type: 'slack', id: user.id, orgId: conversation.orgId, ip: null },
+        internal ? 'message.note' : 'message.send', 'success', { type: 'message', id: String(message.id) });
+    }
     // The first person to answer an unclaimed conversation owns it: Slack then shows who handles it.
     if (created && !internal && !conversation.assigneeId && conversation.status === 'open') {
       await deps.conversations.claim(conversation, staff);
@@ -161,9 +167,13 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     if (!conversation || conversation.id !== action.value) return;
     const user = await deps.users.get(payload.user.id);
     const staff = await store.upsertSlackStaff(conversation.orgId, user.id, user.displayName);
-    if (action.action_id === ACTIONS.claim) await deps.conversations.claim(conversation, staff);
-    else if (action.action_id === ACTIONS.resolve) await deps.conversations.resolve(conversation, staff);
-    else if (action.action_id === ACTIONS.reopen) await deps.conversations.reopen(conversation);
+    const verb = ({ [ACTIONS.claim]: 'assign', [ACTIONS.resolve]: 'resolve', [ACTIONS.reopen]: 'reopen' } as Record<string, string>)[action.action_id];
+    if (!verb) return;
+    if (verb === 'assign') await deps.conversations.claim(conversation, staff);
+    else if (verb === 'resolve') await deps.conversations.resolve(conversation, staff);
+    else await deps.conversations.reopen(conversation);
+    await deps.audit.record(store, { type: 'slack', id: user.id, orgId: conversation.orgId, ip: null }, `conversation.${verb}`, 'success',
+      { type: 'conversation', id: conversation.id });
   });
 }
 
