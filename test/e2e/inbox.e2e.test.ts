@@ -330,6 +330,30 @@ describe('staff inbox in Chromium', { timeout: 20_000 }, () => {
     expect(problems.all).toEqual([]);
   });
 
+  it('keeps the session when "Stay signed in" is pressed on the idle warning', async () => {
+    const hh = await harness({ env: { SESSION_IDLE_SECONDS: '8' } });
+    const agent = await enrolStaff(hh, 'agent');
+    const page = await newPage();
+    const problems = watchApp(page);
+    await signInThroughUi(page, hh, agent);
+    const signedInAt = Date.now();
+    const warning = page.getByRole('alertdialog', { name: 'Are you still there?' });
+    await warning.waitFor({ timeout: 8_000 });
+    const stay = warning.getByRole('button', { name: 'Stay signed in' });
+    expect(await hasTrueFocus(stay)).toBe(true);
+    await page.keyboard.press('Enter');
+    await warning.waitFor({ state: 'detached', timeout: 2_000 });
+    const stayedAt = Date.now();
+
+    // Past the moment the first session would have ended, and short of a second idle period.
+    await sleep(Math.max(0, signedInAt + 10_000 - Date.now()));
+    expect(new URL(page.url()).pathname, `signed out ${Date.now() - stayedAt} ms after "Stay signed in"`).toBe('/inbox');
+    const cookie = (await page.context().cookies(hh.url)).find((c) => c.name === 'bedside_session');
+    const res = await fetch(`${hh.url}/api/auth/session`, { headers: { cookie: `bedside_session=${cookie?.value}` } });
+    expect(res.status).toBe(200);
+    expect(problems.all).toEqual([]);
+  });
+
   it('moves with j and k, resolves with e, and opens and closes the shortcuts help with ? and Escape', async () => {
     const hh = await harness();
     const agent = await enrolStaff(hh, 'agent');

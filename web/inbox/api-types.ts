@@ -280,6 +280,74 @@ export interface SlackSettings {
 export type SlackContentModeRequest = { mode: 'notice' } | { mode: 'full'; attestation: SlackAttestation };
 
 // ---------------------------------------------------------------------------------------------
+// Audit trail (owners) and records management
+
+export type AuditActorType = 'staff' | 'system' | 'anonymous' | 'slack';
+export type AuditOutcome = 'success' | 'denied' | 'failure';
+
+/** One record of GET /api/audit (newest first). Ids and reasons only, never patient content. */
+export interface AuditEntry {
+  id: number;
+  at: IsoDateTime;
+  /** An `AuditActorType`, typed loosely so a new kind still shows. */
+  actorType: string;
+  actorId: string | null;
+  ip: string | null;
+  /** "contact.erase", "auth.login", ... */
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  /** An `AuditOutcome`. */
+  outcome: string;
+  details: Record<string, unknown> | null;
+}
+/** GET /api/audit?limit=&before=: `nextBefore` is the `before` of the next (older) page, null at the start. */
+export interface AuditPage {
+  items: AuditEntry[];
+  nextBefore: number | null;
+}
+/** GET /api/audit/verify: the hash chains checked from the first record. */
+export interface AuditVerifyResult {
+  ok: boolean;
+  records: number;
+  chains: number;
+  firstBadRecord?: number;
+  reason?: string;
+}
+
+/** GET and PUT /api/admin/retention (days, 30 to 36 500). */
+export interface RetentionSettings {
+  retentionDays: number;
+}
+
+/** A channel a patient can accept or withdraw (unencrypted ones, and the web chat). */
+export type ConsentChannel = 'sms' | 'email' | 'messenger' | 'whatsapp' | 'viber' | 'web';
+/** One record of GET /api/contacts/{id}/consents (oldest first; the last per channel is in force). */
+export interface ConsentRecord {
+  id: number;
+  channel: string;
+  granted: boolean;
+  /** The exact words the patient was shown. */
+  wording: string;
+  source: string;
+  /** Staff id of who recorded it, null when the patient did so themselves. */
+  recordedBy: string | null;
+  recordedAt: IsoDateTime;
+}
+export interface ConsentRequest {
+  channel: ConsentChannel;
+  granted: boolean;
+  /** 10 to 2000 characters. */
+  wording: string;
+}
+/** PUT /api/contacts/{id}/legal-hold (there is no GET; an erase under hold answers 409 `legal_hold`). */
+export type LegalHoldRequest = { hold: true; reason: string } | { hold: false };
+/** DELETE /api/contacts/{id}. */
+export interface EraseContactResponse {
+  erased: { conversations: number; messages: number };
+}
+
+// ---------------------------------------------------------------------------------------------
 // WebSocket GET /api/ws
 
 export type ServerFrame =

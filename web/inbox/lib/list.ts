@@ -150,6 +150,12 @@ export function markRowRead(state: ListState, id: string): ListState {
   return { ...state, items: state.items.map((c) => (c.id === id ? { ...c, unreadCount: 0 } : c)) };
 }
 
+/** Drops every conversation of a contact (after the contact was erased). */
+export function removeContact(state: ListState, contactId: string): ListState {
+  const items = state.items.filter((c) => c.contact.id !== contactId);
+  return items.length === state.items.length ? state : { ...state, items };
+}
+
 export type ListAction =
   | { type: 'reset' }
   | { type: 'loading-more' }
@@ -159,7 +165,9 @@ export type ListAction =
   | { type: 'failed'; error: string }
   | { type: 'conversation'; conversation: ConversationSummary; ctx: LiveContext }
   | { type: 'message'; message: Message; ctx: LiveContext }
-  | { type: 'read'; id: string };
+  | { type: 'read'; id: string }
+  /** The contact was erased: their conversations are gone. */
+  | { type: 'contact-erased'; contactId: string };
 
 export function listReducer(state: ListState, action: ListAction): ListState {
   switch (action.type) {
@@ -184,6 +192,8 @@ export function listReducer(state: ListState, action: ListAction): ListState {
       return applyMessage(state, action.message, action.ctx).state;
     case 'read':
       return markRowRead(state, action.id);
+    case 'contact-erased':
+      return removeContact(state, action.contactId);
   }
 }
 

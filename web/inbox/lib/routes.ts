@@ -1,11 +1,24 @@
 /** Client-side routes of the staff app, parsed from a path and query string. */
-import type { Channel } from '../api-types.ts';
+import type { Channel, Role } from '../api-types.ts';
 
 export type Filter = 'open' | 'mine' | 'unassigned' | 'resolved';
 export const FILTERS: readonly Filter[] = ['open', 'mine', 'unassigned', 'resolved'];
 
-export type AdminPage = 'staff' | 'inboxes' | 'slack' | 'canned-responses';
-export const ADMIN_PAGES: readonly AdminPage[] = ['staff', 'inboxes', 'slack', 'canned-responses'];
+export type AdminPage = 'staff' | 'inboxes' | 'slack' | 'canned-responses' | 'audit' | 'retention';
+export const ADMIN_PAGES: readonly AdminPage[] = ['staff', 'inboxes', 'slack', 'canned-responses', 'audit', 'retention'];
+/** Administration pages for owners only (the server answers 403 to admins there). */
+export const OWNER_PAGES: readonly AdminPage[] = ['audit', 'retention'];
+
+/** Whether `role` may open an administration page. */
+export function mayOpenAdminPage(role: Role, page: AdminPage): boolean {
+  if (role === 'agent') return false;
+  return role === 'owner' || !OWNER_PAGES.includes(page);
+}
+
+/** The administration pages to list in the navigation for `role`. */
+export function adminPagesFor(role: Role): AdminPage[] {
+  return ADMIN_PAGES.filter((p) => mayOpenAdminPage(role, p));
+}
 
 export const CHANNEL_VALUES: readonly Channel[] = ['web', 'sms', 'email', 'messenger', 'whatsapp', 'viber'];
 

@@ -104,3 +104,15 @@ export function hoursUntil(iso: string, now: number): number {
   if (Number.isNaN(t)) return 0;
   return Math.max(1, Math.round((t - now) / HOUR));
 }
+
+/**
+ * A compact date and time for records: "Mar 3, 2025, 2:05 PM" (with seconds for the audit
+ * trail: "Mar 3, 2025, 2:05:09 PM"), as the locale writes it.
+ */
+export function shortDateTime(iso: string, o: TimeOptions & { seconds?: boolean } = {}): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const opts: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' };
+  if (o.seconds) opts.second = '2-digit';
+  return fmt({ timeZone: o.timeZone, locale: o.locale }, opts).format(t);
+}

@@ -1,14 +1,19 @@
-/** Administration: staff, inboxes, Slack and canned responses (admins and owners only). */
+/**
+ * Administration: staff, inboxes, Slack and canned responses (admins and owners), the audit trail
+ * and data retention (owners only).
+ */
 import { useEffect, useState } from 'preact/hooks';
 import type { Session, SlackSettings } from '../api-types.ts';
 import type { AdminPage as AdminPageName } from '../lib/routes.ts';
-import { ADMIN_PAGES } from '../lib/routes.ts';
+import { adminPagesFor, mayOpenAdminPage } from '../lib/routes.ts';
 import { attestationKind } from '../lib/format.ts';
 import { Announcer, useFocusHeading } from '../ui/bits.tsx';
 import { api } from '../ui/client.ts';
 import { Link } from '../ui/router.tsx';
+import { AuditAdmin } from './admin-audit.tsx';
 import { CannedAdmin } from './admin-canned.tsx';
 import { InboxesAdmin } from './admin-inboxes.tsx';
+import { RetentionAdmin } from './admin-retention.tsx';
 import { SlackAdmin } from './admin-slack.tsx';
 import { StaffAdmin } from './admin-staff.tsx';
 
@@ -17,6 +22,8 @@ export const ADMIN_TITLES: Record<AdminPageName, string> = {
   inboxes: 'Inboxes',
   slack: 'Slack',
   'canned-responses': 'Canned responses',
+  audit: 'Audit trail',
+  retention: 'Data retention',
 };
 
 export interface AdminProps {
@@ -29,9 +36,11 @@ export function AdminPage({ session, page, inboxId }: AdminProps) {
   const [slack, setSlack] = useState<SlackSettings | null>(null);
   const allowed = session.user.role === 'admin' || session.user.role === 'owner';
   const heading = useFocusHeading(page ?? 'none');
+  // Owner-only pages: admins get the same answer as agents get for the whole section.
+  const pageAllowed = page === null || mayOpenAdminPage(session.user.role, page);
 
   useEffect(() => {
-    document.title = `${page ? ADMIN_TITLES[page] : allowed ? 'Not found' : 'No access'} · Administration · Bedside`;
+    document.title = `${!allowed || !pageAllowed ? 'No access' : page ? ADMIN_TITLES[page] : 'Not found'} · Administration · Bedside`;
   }, [page]);
   useEffect(() => {
     if (allowed) api<SlackSettings>('GET', '/api/admin/slack').then(setSlack, () => {});
@@ -51,7 +60,7 @@ export function AdminPage({ session, page, inboxId }: AdminProps) {
     <div class="admin">
       <nav class="adminnav" aria-label="Administration">
         <ul>
-          {ADMIN_PAGES.map((p) => (
+          {adminPagesFor(session.user.role).map((p) => (
             <li key={p}>
               <Link href={`/admin/${p}`} aria-current={p === page ? 'page' : undefined}>{ADMIN_TITLES[p]}</Link>
             </li>
@@ -70,10 +79,19 @@ export function AdminPage({ session, page, inboxId }: AdminProps) {
             {page !== 'slack' && <Link href="/admin/slack">Review Slack settings</Link>}
           </div>
         )}
+        {!pageAllowed && (
+          <>
+            <h1 ref={heading} tabIndex={-1}>You don’t have access</h1>
+            <p>The audit trail and data retention are for your practice’s owners. Ask one of them if something there needs checking or changing.</p>
+            <p><Link href="/admin/staff">Back to staff administration</Link></p>
+          </>
+        )}
         {page === 'staff' && <StaffAdmin session={session} heading={heading} />}
         {page === 'inboxes' && <InboxesAdmin inboxId={inboxId} heading={heading} />}
         {page === 'slack' && <SlackAdmin heading={heading} slack={slack} onChange={setSlack} />}
         {page === 'canned-responses' && <CannedAdmin heading={heading} />}
+        {pageAllowed && page === 'audit' && <AuditAdmin heading={heading} />}
+        {pageAllowed && page === 'retention' && <RetentionAdmin heading={heading} />}
         {page === null && (
           <>
             <h1 ref={heading} tabIndex={-1}>Page not found</h1>

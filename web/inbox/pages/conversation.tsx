@@ -16,6 +16,7 @@ import { useFrames, useLive, useReconnect } from '../ui/live-context.ts';
 import { Link } from '../ui/router.tsx';
 import type { ComposerHandle, ComposerMode } from './composer.tsx';
 import { Composer } from './composer.tsx';
+import { ConsentSection, RecordTools } from './contact-records.tsx';
 
 export interface ConversationHandle {
   focusComposer(mode: ComposerMode): void;
@@ -33,6 +34,8 @@ export interface ConversationViewProps {
   onToggleContact: () => void;
   onSummary: (c: ConversationSummary) => void;
   onRead: (id: string) => void;
+  /** The contact was erased (with this conversation): leave for the list. */
+  onErased: (contactId: string) => void;
 }
 
 const clock = {
@@ -44,7 +47,7 @@ const clock = {
 /** A contact's typing shows this long without a new "on" (in case the "off" frame is lost). */
 const TYPING_SHOWN_MS = 6_000;
 
-export function ConversationView({ id, session, view, handle, contactOpen, onToggleContact, onSummary, onRead }: ConversationViewProps) {
+export function ConversationView({ id, session, view, handle, contactOpen, onToggleContact, onSummary, onRead, onErased }: ConversationViewProps) {
   const [state, dispatch] = useReducer(conversationReducer, id, initialConversation);
   const staff = useCached(staffList);
   const live = useLive();
@@ -340,7 +343,7 @@ export function ConversationView({ id, session, view, handle, contactOpen, onTog
           <p class="typing" aria-live="polite">{typingText}</p>
           <Composer draftKey={id} channel={conv.channel} typing={typing} onSend={send} handle={composer} />
         </div>
-        <ContactPanel contact={state.contact} conv={conv} />
+        <ContactPanel contact={state.contact} conv={conv} session={session} onErased={onErased} />
       </div>
     </section>
   );
@@ -381,8 +384,14 @@ function PendingItem({ p, onRetry, onDiscard }: { p: PendingReply; onRetry: () =
   );
 }
 
-function ContactPanel({ contact, conv }: { contact: Contact | null; conv: ConversationSummary }) {
+function ContactPanel({ contact, conv, session, onErased }: {
+  contact: Contact | null;
+  conv: ConversationSummary;
+  session: Session;
+  onErased: (contactId: string) => void;
+}) {
   const none = <span class="muted">Not given</span>;
+  const contactId = contact?.id ?? conv.contact.id;
   return (
     <section id="contact-panel" class="contact" aria-labelledby="contact-h">
       <h3 id="contact-h">Contact</h3>
@@ -404,6 +413,10 @@ function ContactPanel({ contact, conv }: { contact: Contact | null; conv: Conver
         <dt>Conversation started</dt>
         <dd>{fullDateTime(conv.createdAt)}</dd>
       </dl>
+      <ConsentSection key={`consent-${contactId}`} contactId={contactId} channel={conv.channel} />
+      {session.user.role !== 'agent' && (
+        <RecordTools key={`records-${contactId}`} contactId={contactId} name={contact?.displayName?.trim() || contactName(conv)} onErased={() => onErased(contactId)} />
+      )}
     </section>
   );
 }

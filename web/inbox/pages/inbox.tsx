@@ -9,7 +9,7 @@ import type { Filter, ListView } from '../lib/routes.ts';
 import { CHANNEL_VALUES, conversationPath, FILTERS, inboxPath } from '../lib/routes.ts';
 import { isTypingTarget, shortcutFor } from '../lib/shortcuts.ts';
 import { fullDateTime, relativeTime, waitingLabel, waitingMinutes } from '../lib/time.ts';
-import { Announcer, ChannelTag, useNow } from '../ui/bits.tsx';
+import { announce, Announcer, ChannelTag, useNow } from '../ui/bits.tsx';
 import { api } from '../ui/client.ts';
 import { inboxList, useCached } from '../ui/directory.ts';
 import { ShellContext, useFrames, useReconnect } from '../ui/live-context.ts';
@@ -136,6 +136,14 @@ export function InboxPage({ session, view, conversationId }: { session: Session;
     refreshCountsSoon();
   }, []);
   const onRead = useCallback((id: string) => dispatch({ type: 'read', id }), []);
+  const onErased = useCallback((contactId: string) => {
+    dispatch({ type: 'contact-erased', contactId });
+    navigate(inboxPath(live.current.view));
+    loadCounts();
+    announce('Contact erased.');
+    // The conversation and its controls are gone: continue from the list's heading.
+    requestAnimationFrame(() => document.getElementById('list-h')?.focus());
+  }, []);
 
   // ---- Selection and keyboard
 
@@ -262,7 +270,7 @@ export function InboxPage({ session, view, conversationId }: { session: Session;
       <main id="main" tabIndex={-1} class="panes">
         <section class="list" aria-labelledby="list-h">
           <div class="listhead">
-            <h1 id="list-h">{FILTER_TITLES[view.filter]}</h1>
+            <h1 id="list-h" tabIndex={-1}>{FILTER_TITLES[view.filter]}</h1>
           </div>
           <ConversationList
             list={list}
@@ -285,6 +293,7 @@ export function InboxPage({ session, view, conversationId }: { session: Session;
             onToggleContact={() => setContactOpen(!contactOpen)}
             onSummary={onSummary}
             onRead={onRead}
+            onErased={onErased}
           />
         ) : (
           <section class="conv empty" aria-label="Conversation">
