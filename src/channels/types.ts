@@ -10,6 +10,9 @@ export interface Delivery {
   conversation: Conversation;
   contact: Contact;
   message: Message;
+  /** An earlier attempt may have reached the vendor (it timed out, or the worker died): check
+   *  before sending again. */
+  mayHaveBeenSent: boolean;
 }
 
 export interface ChannelAdapter {

@@ -178,4 +178,8 @@ export interface Message {
   source: string;
   sourceId: string | null;
   createdAt: number;
+  /** Outbound on vendor channels: queued, sent, delivered, undelivered, failed, refused. */
+  deliveryStatus?: string | null;
+  /** Why delivery failed or was refused (a code or reason, never content). */
+  deliveryError?: string | null;
 }

@@ -1,7 +1,7 @@
 /** The outbox handler that sends a staff message to the patient on the conversation's channel. */
 import { z } from 'zod';
 import type { ChannelRegistry } from '../channels/registry.ts';
-import { PermanentError } from '../jobs/errors.ts';
+import { mayHaveBeenApplied, PermanentError } from '../jobs/errors.ts';
 import type { JobWorker } from '../jobs/worker.ts';
 import type { Store } from '../store/types.ts';
 import { jobKinds } from './job-kinds.ts';
@@ -24,6 +24,6 @@ export function registerDeliveryHandler(worker: JobWorker, store: Store, channel
     if (!inbox || !contact) throw new PermanentError('inbox or contact not found');
     const adapter = channels.get(conversation.channel);
     if (!adapter) throw new PermanentError(`no adapter for channel ${conversation.channel}`);
-    await adapter.send({ inbox, conversation, contact, message });
+    await adapter.send({ inbox, conversation, contact, message, mayHaveBeenSent: mayHaveBeenApplied(job) });
   });
 }

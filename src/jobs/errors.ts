@@ -15,3 +15,20 @@ export class PermanentError extends Error {
     this.name = 'PermanentError';
   }
 }
+
+/**
+ * The request may or may not have reached the vendor (timeout, reset connection). A retry must
+ * first check whether the earlier attempt took effect before doing it again.
+ */
+export class AmbiguousError extends RetryableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AmbiguousError';
+  }
+}
+
+/** Whether an earlier attempt of this job may have taken effect: it failed ambiguously, or its
+ *  worker died mid-run (a lease expired: no error was recorded). */
+export function mayHaveBeenApplied(job: { attempts: number; lastError: string | null }): boolean {
+  return job.attempts > 1 && (job.lastError === null || job.lastError.startsWith('AmbiguousError'));
+}

@@ -172,6 +172,26 @@ class KyselyOps implements StoreOps {
       .where('orgId', '=', orgId).where('id', '=', id).execute();
   }
 
+  async addIdentity(orgId: string, contactId: string, channel: string, externalId: string): Promise<void> {
+    await this.db.insertInto('contactIdentities').values({
+      orgId, contactId, channel, externalId: await this.identityIndex(orgId, channel, externalId), createdAt: Date.now(),
+    }).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  async setIdentityOptOut(orgId: string, channel: string, externalId: string, at: number | null): Promise<boolean> {
+    const r = await this.db.updateTable('contactIdentities').set({ optedOutAt: at })
+      .where('orgId', '=', orgId).where('channel', '=', channel)
+      .where('externalId', '=', await this.identityIndex(orgId, channel, externalId)).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async identityOptOut(orgId: string, channel: string, externalId: string): Promise<number | null> {
+    const r = await this.db.selectFrom('contactIdentities').select('optedOutAt')
+      .where('orgId', '=', orgId).where('channel', '=', channel)
+      .where('externalId', '=', await this.identityIndex(orgId, channel, externalId)).executeTakeFirst();
+    return r?.optedOutAt == null ? null : Number(r.optedOutAt);
+  }
+
   async getContact(orgId: string, id: string): Promise<Contact | undefined> {
     const r = await this.db.selectFrom('contacts').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
     return r && this.openContact(r);
@@ -248,6 +268,17 @@ class KyselyOps implements StoreOps {
 
   async getMessage(orgId: string, id: number): Promise<Message | undefined> {
     const r = await this.db.selectFrom('messages').selectAll().where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return r && this.openMessage(r);
+  }
+
+  async setDeliveryStatus(orgId: string, messageId: number, d: { status: string; error?: string | null; externalId?: string }): Promise<void> {
+    await this.db.updateTable('messages').set({
+      deliveryStatus: d.status, ...(d.error !== undefined ? { deliveryError: d.error } : {}), ...(d.externalId ? { externalId: d.externalId } : {}),
+    }).where('orgId', '=', orgId).where('id', '=', messageId).execute();
+  }
+
+  async findMessageByExternalId(externalId: string): Promise<Message | undefined> {
+    const r = await this.db.selectFrom('messages').selectAll().where('externalId', '=', externalId).executeTakeFirst();
     return r && this.openMessage(r);
   }
 

@@ -35,7 +35,9 @@ export interface DataKeysTable {
 export interface MessageTermsTable { orgId: string; term: string; messageId: number }
 
 export interface ContactIdentitiesTable {
-  orgId: string; contactId: string; channel: string; externalId: string; createdAt: number;
+  orgId: string; contactId: string; channel: string;
+  /** Blind index (HMAC) of the address: a phone number or e-mail is never stored in the clear. */
+  externalId: string; createdAt: number; optedOutAt: Generated<number | null>;
 }
 
 export interface StaffTable {
@@ -78,6 +80,7 @@ export interface MessagesTable {
   id: Generated<number>; orgId: string; conversationId: string; direction: string; kind: string;
   authorType: string; authorStaffId: string | null; authorName: string | null; body: string;
   clientId: string | null; source: string; sourceId: string | null; createdAt: number;
+  deliveryStatus: Generated<string | null>; deliveryError: Generated<string | null>; externalId: Generated<string | null>;
 }
 
 export interface JobsTable {

@@ -72,6 +72,11 @@ export interface StoreOps {
   findContactsByEmailOrPhone(orgId: string, by: { email?: string; phone?: string }): Promise<Contact[]>;
   createContact(contact: Contact, identity: { channel: string; externalId: string }): Promise<void>;
   updateContact(orgId: string, id: string, patch: ContactPatch): Promise<void>;
+  /** Another address of a known contact (the same person writing from a new channel). */
+  addIdentity(orgId: string, contactId: string, channel: string, externalId: string): Promise<void>;
+  /** STOP / START: when an address opted out, or null. False when the address is unknown. */
+  setIdentityOptOut(orgId: string, channel: string, externalId: string, at: number | null): Promise<boolean>;
+  identityOptOut(orgId: string, channel: string, externalId: string): Promise<number | null>;
   getContact(orgId: string, id: string): Promise<Contact | undefined>;
 
   /** Staff known by their Slack user id; created on first sight, display name kept current. */
@@ -92,6 +97,9 @@ export interface StoreOps {
   insertMessage(message: NewMessage): Promise<{ message: Message; created: boolean }>;
   getMessage(orgId: string, id: number): Promise<Message | undefined>;
   firstMessage(orgId: string, conversationId: string): Promise<Message | undefined>;
+  setDeliveryStatus(orgId: string, messageId: number, d: { status: string; error?: string | null; externalId?: string }): Promise<void>;
+  /** An outbound message by its vendor id (Twilio MessageSid), in any organization. */
+  findMessageByExternalId(externalId: string): Promise<Message | undefined>;
   /** Patient-visible messages of a contact in an inbox with id > afterId, oldest first. */
   listContactMessagesAfter(orgId: string, inboxId: string, contactId: string, afterId: number, limit: number): Promise<Message[]>;
 

@@ -4,7 +4,7 @@
  * at once as a RetryableError or a PermanentError.
  */
 import { WebClient, ErrorCode, type Block, type KnownBlock } from '@slack/web-api';
-import { PermanentError, RetryableError } from '../../jobs/errors.ts';
+import { AmbiguousError, PermanentError, RetryableError } from '../../jobs/errors.ts';
 
 /** Slack error codes that no retry can fix: configuration must change first. */
 const PERMANENT = new Set([
@@ -13,16 +13,7 @@ const PERMANENT = new Set([
   'cant_update_message', 'restricted_action', 'user_not_found', 'invalid_arguments', 'unknown_method',
 ]);
 
-/**
- * The one failure after which Slack may have applied the call without our hearing back (timeout,
- * reset connection). A job that failed so, or whose worker died mid-call, looks for its earlier
- * post before posting again; after any other failure Slack certainly did not post.
- */
-export const AMBIGUOUS_FAILURE = 'slack unreachable';
 
-export function mayHaveBeenApplied(attempts: number, lastError: string | null): boolean {
-  return attempts > 1 && (lastError === null || lastError.includes(AMBIGUOUS_FAILURE));
-}
 
 export const DELIVERY_EVENT_TYPE = 'bedside_delivery';
 
@@ -131,7 +122,8 @@ export class SlackApi {
         throw new RetryableError(`slack error ${code}`);
       }
       if (e.code === ErrorCode.HTTPError) throw new RetryableError(`slack http ${e.statusCode ?? '?'}`);
-      throw new RetryableError(AMBIGUOUS_FAILURE);
+      // No answer: Slack may have applied the call (see mayHaveBeenApplied).
+      throw new AmbiguousError('slack unreachable');
     }
   }
 }

@@ -10,11 +10,11 @@ import type { Conversation, SlackContentMode } from '../../domain/types.ts';
 import type { AuditTrail } from '../../features/audit.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import { jobKinds } from '../../features/job-kinds.ts';
-import { PermanentError, RetryableError } from '../../jobs/errors.ts';
+import { mayHaveBeenApplied, PermanentError, RetryableError } from '../../jobs/errors.ts';
 import type { JobWorker } from '../../jobs/worker.ts';
 import type { Logger } from '../../log.ts';
 import type { Job, Store } from '../../store/types.ts';
-import { mayHaveBeenApplied, type SlackApi } from './api.ts';
+import type { SlackApi } from './api.ts';
 import { parseNote, slackToPlain } from './format.ts';
 import { ACTIONS, renderParent, renderPatientReply, renderStaffMirror } from './render.ts';
 import { blockActionsSchema, eventCallbackSchema, messageEventSchema, type SlackMessageEvent } from './schema.ts';
@@ -72,7 +72,7 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     if (!message) throw new PermanentError('message not found');
     const deliveryKey = `msg-${message.id}`;
     const oldest = job.createdAt / 1000 - LOOKBACK_SECONDS;
-    const isRetry = mayHaveBeenApplied(job.attempts, job.lastError);
+    const isRetry = mayHaveBeenApplied(job);
 
     if (!conversation.slackThreadTs) {
       // The first message opens the thread: the parent carries it, with the Claim/Resolve buttons.
@@ -101,7 +101,7 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     const deliveryKey = `msg-${message.id}`;
     const channel = conversation.slackChannelId;
     const threadTs = conversation.slackThreadTs;
-    if (mayHaveBeenApplied(job.attempts, job.lastError)
+    if (mayHaveBeenApplied(job)
       && await api.findDelivered(channel, deliveryKey, job.createdAt / 1000 - LOOKBACK_SECONDS, threadTs)) return;
     await api.postMessage({ channel, threadTs, deliveryKey, ...rendered });
   });

@@ -5,6 +5,7 @@ import { staffInboxMigration } from './002-staff-inbox.ts';
 import { auditChainMigration } from './003-audit-chain.ts';
 import { encryptionMigration } from './004-encryption.ts';
 import { retentionConsentMigration } from './005-retention-consent.ts';
+import { smsDeliveryMigration } from './006-sms-delivery.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '003-audit-chain': auditChainMigration,
         '004-encryption': encryptionMigration,
         '005-retention-consent': retentionConsentMigration(dialect),
+        '006-sms-delivery': smsDeliveryMigration,
       };
     },
   };

@@ -1,0 +1,42 @@
+/**
+ * SMS through Twilio. A reply goes to the number the patient texts from, split as SMS requires;
+ * nothing is sent to a number that opted out (the staff member sees the message refused and why).
+ */
+import { TwilioOptedOutError, type TwilioApi } from './api.ts';
+import { splitSms } from './keywords.ts';
+import type { ChannelAdapter, Delivery } from '../types.ts';
+import type { Store } from '../../store/types.ts';
+
+export function twilioSmsAdapter(deps: { store: Store; api: TwilioApi; statusCallbackUrl: string }): ChannelAdapter {
+  const { store, api } = deps;
+  return {
+    kind: 'sms',
+    async send({ conversation, contact, message, mayHaveBeenSent }: Delivery): Promise<void> {
+      const to = contact.phone;
+      if (!to) {
+        await store.setDeliveryStatus(conversation.orgId, message.id, { status: 'refused', error: 'no_phone_number' });
+        return;
+      }
+      if (await store.identityOptOut(conversation.orgId, 'sms', to) !== null) {
+        await store.setDeliveryStatus(conversation.orgId, message.id, { status: 'refused', error: 'opted_out' });
+        return;
+      }
+      let lastSid: string | undefined;
+      try {
+        for (const part of splitSms(message.body)) {
+          const earlier = mayHaveBeenSent ? await api.findSent(to, part) : undefined;
+          lastSid = earlier ?? (await api.sendMessage({ to, body: part, statusCallback: deps.statusCallbackUrl })).sid;
+        }
+      } catch (err) {
+        if (err instanceof TwilioOptedOutError) {
+          // Twilio knew of a STOP we did not (sent before Bedside): remember it.
+          await store.setIdentityOptOut(conversation.orgId, 'sms', to, Date.now());
+          await store.setDeliveryStatus(conversation.orgId, message.id, { status: 'refused', error: 'opted_out' });
+          return;
+        }
+        throw err;
+      }
+      await store.setDeliveryStatus(conversation.orgId, message.id, { status: 'queued', ...(lastSid ? { externalId: lastSid } : {}) });
+    },
+  };
+}
