@@ -284,7 +284,8 @@ export class StaffAuth {
       this.store.auth.getAccount(session.orgId, session.staffId), this.store.getOrganization(session.orgId),
     ]);
     if (!account || account.status !== 'active' || !org) throw fail('unauthenticated', 401, 'Sign in to continue');
-    if (activity && now - session.lastSeenAt > TOUCH_EVERY_MS) {
+    // Never coarser than a quarter of the idle limit, so short limits still see activity.
+    if (activity && now - session.lastSeenAt > Math.min(TOUCH_EVERY_MS, this.options.idleMs / 4)) {
       await this.store.auth.touchSession(session.idHash, now);
       session.lastSeenAt = now;
     }

@@ -11,9 +11,6 @@ import type { Harness } from '../support/harness.ts';
 import type { Enrolled } from '../support/staff.ts';
 import { until, watchProblems } from './browser.ts';
 
-/** The one answer the app is expected to get refused on a fresh sign-in page load. */
-export const SESSION_PROBE_401 = /^HTTP 401 \/api\/auth\/session$/;
-
 /**
  * Problems of a page (page errors, console errors and warnings, HTTP answers >= 400), with a way to
  * leave out the refusals a test provokes on purpose.

@@ -176,7 +176,8 @@ function Shell({ session, section, children }: { session: Session; section: 'inb
       if (e.data?.type === 'activity') timer.activity(e.data.at);
       else if (e.data?.type === 'signed-out') leaveToLogin(null);
     };
-    const events = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart', 'scroll'];
+    // Not 'scroll': new messages scroll the log by themselves, and an unattended screen must still log off.
+    const events = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart'];
     for (const ev of events) document.addEventListener(ev, onActivity, { capture: true, passive: true });
     channel?.addEventListener('message', onTab);
     const offResponse = onServerResponse(() => timer.serverContact());
