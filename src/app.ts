@@ -14,12 +14,16 @@ import { registerSlackHandlers } from './channels/slack/handlers.ts';
 import { slackRoutes } from './channels/slack/routes.ts';
 import { SlackUserCache } from './channels/slack/users.ts';
 import { widgetAdapter } from './channels/widget/adapter.ts';
+import { TwilioApi } from './channels/twilio-sms/api.ts';
+import { twilioSmsAdapter } from './channels/twilio-sms/adapter.ts';
+import { registerTwilioHandlers } from './channels/twilio-sms/handlers.ts';
+import { twilioRoutes } from './channels/twilio-sms/routes.ts';
 import { WIDGET_MAX_FRAME_BYTES, widgetSocketRoutes } from './channels/widget/socket.ts';
 import type { Config } from './config.ts';
 import type { Inbox } from './domain/types.ts';
 import { ConversationService } from './features/conversations.ts';
 import { registerDeliveryHandler } from './features/delivery.ts';
-import { seedDemoPractice } from './features/demo.ts';
+import { ensureSmsInbox, seedDemoPractice } from './features/demo.ts';
 import { AuditTrail } from './features/audit.ts';
 import { StaffAuth } from './features/staff-auth.ts';
 import { adminRoutes } from './http/api/admin-routes.ts';
@@ -90,7 +94,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     slackEnabledFor: () => config.slack !== undefined,
     onJobsQueued: () => worker.wake(),
   });
-  registerDeliveryHandler(worker, store, new ChannelRegistry([widgetAdapter(bus)]));
+  const patientChannels = [widgetAdapter(bus)];
+  let smsInboxId: string | undefined;
+  if (config.twilio) {
+    const twilio = config.twilio;
+    const api = new TwilioApi(twilio, Math.min(10_000, config.jobs.leaseMs / 2));
+    const statusCallbackUrl = `${config.publicUrl}/webhooks/twilio/status`;
+    patientChannels.push(twilioSmsAdapter({ store, api, statusCallbackUrl }));
+    registerTwilioHandlers(worker, { api, statusCallbackUrl });
+    smsInboxId = (await ensureSmsInbox(store))?.id;
+  }
+  registerDeliveryHandler(worker, store, new ChannelRegistry(patientChannels));
 
   const http: FastifyInstance = Fastify({
     loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger,
@@ -131,6 +145,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   http.get('/api/openapi.json', async () => api.openApi(config.publicUrl));
   await http.register(staffSocketRoutes, { store, bus, auth, guard, conversations });
   await http.register(inboxPages);
+
+  if (config.twilio) {
+    const twilio = config.twilio;
+    await http.register(twilioRoutes, {
+      store, bus, conversations, twilio, publicUrl: config.publicUrl,
+      smsInbox: async () => {
+        const inboxes = await Promise.all((await store.listOrganizations()).map((o) => store.listInboxes(o.id)));
+        return inboxes.flat().find((i) => i.id === smsInboxId);
+      },
+      helpText: (practice) => twilio.helpText ?? `${practice}: reply to this number to reach our front desk. Reply STOP to opt out. In an emergency call 911.`,
+      onJobsQueued: () => worker.wake(), log: log.child({ module: 'twilio' }),
+    });
+  }
 
   if (config.slack) {
     const slack = config.slack;

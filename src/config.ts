@@ -32,6 +32,12 @@ const envSchema = z.object({
   SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
   SLACK_CONTENT: z.enum(['notice', 'full']).default('notice'),
 
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an Account SID (AC followed by 32 hex digits)').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
+  TWILIO_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15550100000').optional(),
+  TWILIO_API_URL: httpUrl.default('https://api.twilio.com'),
+  SMS_HELP_TEXT: z.string().max(300).optional(),
+
   JOB_MAX_ATTEMPTS: positiveInt.max(100).default(20),
   JOB_BASE_DELAY_MS: positiveInt.default(1000),
   JOB_MAX_DELAY_MS: positiveInt.default(600_000),
@@ -55,6 +61,14 @@ export interface SlackConfig {
   content: 'notice' | 'full';
 }
 
+export interface TwilioSettings {
+  accountSid: string;
+  authToken: string;
+  from: string;
+  apiUrl: string;
+  helpText: string | undefined;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -67,6 +81,7 @@ export interface Config {
   demo: boolean;
   trustProxy: boolean;
   slack: SlackConfig | undefined;
+  twilio: TwilioSettings | undefined;
   jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
   shutdownGraceMs: number;
   sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
@@ -81,6 +96,15 @@ export class ConfigError extends Error {
 }
 
 const SLACK_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_CHANNEL_ID'] as const;
+const TWILIO_VARS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const;
+
+/** Variables that only make sense together: all or none, and the message names the missing ones. */
+function together(e: Record<string, unknown>, names: readonly string[]): string[] {
+  const present = names.filter((k) => e[k] !== undefined);
+  if (present.length === 0 || present.length === names.length) return [];
+  return names.filter((k) => e[k] === undefined)
+    .map((k) => `${k}: required when ${present.join(', ')} ${present.length > 1 ? 'are' : 'is'} set`);
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset": shells and .env files produce them for blank lines.
@@ -91,11 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  const present = SLACK_VARS.filter((k) => e[k] !== undefined);
-  if (present.length > 0 && present.length < SLACK_VARS.length) {
-    const missing = SLACK_VARS.filter((k) => e[k] === undefined);
-    throw new ConfigError(missing.map((k) => `${k}: required when ${present.join(', ')} ${present.length > 1 ? 'are' : 'is'} set`));
-  }
+  const incomplete = [...together(e, SLACK_VARS), ...together(e, TWILIO_VARS)];
+  if (incomplete.length) throw new ConfigError(incomplete);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
@@ -116,6 +137,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
           content: e.SLACK_CONTENT,
         }
+      : undefined,
+    twilio: e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
+      ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, apiUrl: e.TWILIO_API_URL, helpText: e.SMS_HELP_TEXT }
       : undefined,
     jobs: {
       maxAttempts: e.JOB_MAX_ATTEMPTS,

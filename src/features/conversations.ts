@@ -22,6 +22,12 @@ export interface PatientMessageInput {
   clientId?: string;
   sourceId?: string;
   profile?: ContactPatch;
+  /**
+   * The channel vouches for the address (the carrier delivered the SMS from this number): a
+   * contact already known by it (e.g. from the website's pre-chat form) is the same person.
+   * Never set for self-declared details such as a widget form.
+   */
+  linkByAddress?: { phone?: string; email?: string };
 }
 
 export interface StaffReplyInput {
@@ -71,7 +77,7 @@ export class ConversationService {
     const orgId = inbox.orgId;
     const result = await this.store.transaction(async (tx) => {
       const now = this.now();
-      const contact = await this.findOrCreateContact(tx, orgId, input.identity, input.profile);
+      const contact = await this.findOrCreateContact(tx, orgId, input.identity, input.profile, input.linkByAddress);
       let conversation = await tx.findLatestConversation(orgId, inbox.id, contact.id);
       let reopened = false;
       if (!conversation) {
@@ -203,9 +209,18 @@ export class ConversationService {
 
   private async findOrCreateContact(
     tx: StoreOps, orgId: string, identity: { channel: ChannelKind; externalId: string }, profile?: ContactPatch,
+    linkByAddress?: { phone?: string; email?: string },
   ): Promise<Contact> {
     const existing = await tx.findContactByIdentity(orgId, identity.channel, identity.externalId);
     if (existing) return existing;
+    if (linkByAddress) {
+      const known = await tx.findContactsByEmailOrPhone(orgId, linkByAddress);
+      // Only an unambiguous match: two contacts sharing a number stay for staff to merge.
+      if (known.length === 1 && known[0]) {
+        await tx.addIdentity(orgId, known[0].id, identity.channel, identity.externalId);
+        return known[0];
+      }
+    }
     const contact: Contact = {
       id: newId('ct'), orgId, displayName: profile?.displayName ?? null, email: profile?.email ?? null,
       phone: profile?.phone ?? null, createdAt: this.now(),

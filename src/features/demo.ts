@@ -36,3 +36,17 @@ export async function demoEnrolmentLink(store: Store, auth: StaffAuth): Promise<
   if (!owner || owner.status !== 'invited') return undefined;
   return (await auth.reissueEnrolment(owner.orgId, owner.id, SYSTEM)).enrolmentUrl;
 }
+
+/** With Twilio configured, the (first) practice gets an inbox for text messages. */
+export async function ensureSmsInbox(store: Store): Promise<Inbox | undefined> {
+  const org = (await store.listOrganizations())[0];
+  if (!org) return undefined;
+  const existing = (await store.listInboxes(org.id)).find((i) => i.channel === 'sms');
+  if (existing) return existing;
+  const inbox: Inbox = {
+    id: newId('ibx'), orgId: org.id, name: 'Text messages', channel: 'sms', publicKey: newPublicKey(),
+    settings: DEFAULT_INBOX_SETTINGS, createdAt: Date.now(),
+  };
+  await store.createInbox(inbox);
+  return inbox;
+}

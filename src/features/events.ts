@@ -4,6 +4,8 @@ import type { Conversation, Message } from '../domain/types.ts';
 
 export type OrgEvent =
   | { type: 'message.created'; conversationId: string; messageId: number }
+  /** A delivery status changed (sent, delivered, failed, refused). */
+  | { type: 'message.updated'; conversationId: string; messageId: number }
   | { type: 'conversation.updated'; conversationId: string; status: Conversation['status']; assigneeId: string | null }
   | { type: 'typing'; conversationId: string; who: 'contact' | 'staff'; on: boolean; staffId?: string; name?: string };
 

@@ -14,6 +14,8 @@ export const jobKinds = {
   reencrypt: 'keys.reencrypt',
   /** Delete message content past each practice's retention period. */
   retentionSweep: 'retention.sweep',
+  /** The one confirmation of an SMS keyword (STOP, START, HELP), sent even to an opted-out number. */
+  smsNotice: 'sms.notice',
   /** Deliver one staff message to the patient on the conversation's channel. */
   deliver: 'deliver',
 } as const;

@@ -17,6 +17,8 @@ export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 export const messageSchema = z.object({
   id: z.number().int(), conversationId: z.string(), direction: z.enum(['in', 'out']), kind: z.enum(['message', 'note']),
   channel: z.string(), authorName: z.string().nullable(), body: z.string(), createdAt: z.string(),
+  /** Outbound on SMS and other vendor channels: queued, sent, delivered, undelivered, failed, refused. */
+  deliveryStatus: z.string().nullable(), deliveryError: z.string().nullable(),
 });
 export type ApiMessage = z.infer<typeof messageSchema>;
 
@@ -44,6 +46,7 @@ export function toApiMessage(m: Message, channel: ChannelKind): ApiMessage {
   return {
     id: m.id, conversationId: m.conversationId, direction: m.direction, kind: m.kind, channel,
     authorName: m.authorName, body: m.body, createdAt: iso(m.createdAt),
+    deliveryStatus: m.deliveryStatus ?? null, deliveryError: m.deliveryError ?? null,
   };
 }
 

@@ -71,10 +71,11 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
         if (event.who === 'contact' || event.staffId !== staffId) send(event);
         return;
       }
-      if (event.type === 'message.created') {
+      if (event.type === 'message.created' || event.type === 'message.updated') {
         const m = await store.getMessage(orgId, event.messageId);
         const c = m && await store.getConversation(orgId, m.conversationId);
-        if (m && c) send({ type: 'message.created', conversationId: c.id, message: toApiMessage(m, c.channel) });
+        if (m && c) send({ type: event.type, conversationId: c.id, message: toApiMessage(m, c.channel) });
+        if (event.type === 'message.updated') return;
       }
       const row = await store.inbox.conversationRow(orgId, staffId, event.conversationId);
       if (row) send({ type: 'conversation.updated', conversation: toSummary(row) });

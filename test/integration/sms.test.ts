@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually, SLACK, STAFF, startHarness, TWILIO, type Harness } from '../support/harness.ts';
+import { enrolStaff } from '../support/staff.ts';
+import { WidgetClient } from '../support/widget-client.ts';
+import type { TwilioEmulator } from '../emulators/twilio/index.ts';
+
+const PATIENT = '+14155550123';
+let h: Harness;
+let twilio: TwilioEmulator;
+
+beforeEach(async () => {
+  h = await startHarness({ twilio: true });
+  twilio = h.twilio as TwilioEmulator;
+});
+afterEach(async () => { await h.close(); });
+
+async function threadOf(text: string): Promise<string> {
+  const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts && JSON.stringify(p.blocks).includes(text)));
+  await eventually(() => h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts));
+  return parent.ts;
+}
+
+describe('SMS through Twilio', () => {
+  it('turns a signed text from a new number into a Slack thread, and the thread reply into a text to that number', async () => {
+    const sent = await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'Is the clinic open on Saturday?' });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toContain('<Response>');
+    const threadTs = await threadOf('Is the clinic open on Saturday?');
+    expect(JSON.stringify(h.slack.posts(SLACK.channelId)[0]?.blocks)).toContain('SMS');
+
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs, user: STAFF.id, text: 'Yes, 9 to 12.' });
+    const out = await twilio.waitFor(() => twilio.sent(PATIENT)[0]);
+    expect(out.params).toMatchObject({ To: PATIENT, From: TWILIO.from, Body: 'Yes, 9 to 12.' });
+    expect(out.statusCallback).toBe(`${h.url}/webhooks/twilio/status`);
+    // The status callbacks mark the message delivered.
+    const agent = await enrolStaff(h, 'agent');
+    const list = await agent.client.get<{ items: Array<{ id: string; channel: string }> }>('/api/conversations');
+    expect(list.body.items[0]?.channel).toBe('sms');
+    await eventually(async () => {
+      const d = await agent.client.get<{ messages: Array<{ body: string; deliveryStatus: string | null }> }>(`/api/conversations/${list.body.items[0]?.id}`);
+      return d.body.messages.find((m) => m.body === 'Yes, 9 to 12.')?.deliveryStatus === 'delivered';
+    });
+  });
+
+  it('stores a retried MessageSid once, and refuses a forged signature with a bare 401', async () => {
+    const first = await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'Only once' });
+    await twilio.resend(first);
+    await twilio.resend(first);
+    await threadOf('Only once');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.slack.posts(SLACK.channelId)).toHaveLength(1);
+
+    const forged = await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'Forged text', authToken: 'not-the-token-at-all' });
+    expect(forged.status).toBe(401);
+    expect(JSON.parse(forged.body)).toEqual({ error: { code: 'unauthorized', message: 'Unauthorized' } });
+    const bad = await fetch(`${h.url}/webhooks/twilio/sms`, { method: 'POST', body: 'MessageSid=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(bad.status).toBe(401);
+  });
+
+  it('honours STOP: one confirmation, then no reply reaches the number and staff see why; START lifts it', async () => {
+    await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'Hello' });
+    const threadTs = await threadOf('Hello');
+    await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'STOP' });
+    const confirmation = await twilio.waitFor(() => twilio.sent(PATIENT).find((m) => String(m.params.Body).includes('unsubscribed')));
+    expect(confirmation).toBeDefined();
+
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs, user: STAFF.id, text: 'Are you still there?' });
+    const agent = await enrolStaff(h, 'agent');
+    const id = (await agent.client.get<{ items: Array<{ id: string }> }>('/api/conversations')).body.items[0]?.id;
+    await eventually(async () => {
+      const d = await agent.client.get<{ messages: Array<{ body: string; deliveryStatus: string | null; deliveryError: string | null }> }>(`/api/conversations/${id}`);
+      const m = d.body.messages.find((x) => x.body === 'Are you still there?');
+      return m?.deliveryStatus === 'refused' && m.deliveryError === 'opted_out';
+    });
+    expect(twilio.sent(PATIENT).filter((m) => m.params.Body === 'Are you still there?')).toHaveLength(0);
+    expect(twilio.sent(PATIENT)).toHaveLength(1);
+
+    await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'START' });
+    await twilio.waitFor(() => twilio.sent(PATIENT).find((m) => String(m.params.Body).includes('resubscribed')));
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs, user: STAFF.id, text: 'Welcome back' });
+    await twilio.waitFor(() => twilio.sent(PATIENT).find((m) => m.params.Body === 'Welcome back'));
+  });
+
+  it('answers HELP with the help text, and splits a long reply', async () => {
+    await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'help' });
+    const help = await twilio.waitFor(() => twilio.sent(PATIENT)[0]);
+    expect(String(help.params.Body)).toMatch(/Reply STOP to opt out/);
+    const threadTs = await threadOf('help');
+    const long = `${'Please bring your insurance card and a photo ID. '.repeat(40)}Thanks.`;
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs, user: STAFF.id, text: long });
+    await twilio.waitFor(() => twilio.sent(PATIENT).length >= 3);
+    const parts = twilio.sent(PATIENT).slice(1).map((m) => String(m.params.Body));
+    expect(parts.every((p) => p.length <= 1600)).toBe(true);
+    expect(parts.join(' ').replace(/\s+/g, ' ')).toBe(long.replace(/\s+/g, ' ').trim());
+  });
+
+  it('is the same contact as the widget visitor who gave that number', async () => {
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    await v.hello();
+    v.send({ type: 'profile', profile: { name: 'Wanda Twochannels', phone: '(415) 555-0123' } });
+    await v.next('profile_saved');
+    await v.say('Hi from the website');
+    await v.close();
+    await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'Hi by text' });
+    const agent = await enrolStaff(h, 'agent');
+    const list = await eventually(async () => {
+      const r = await agent.client.get<{ items: Array<{ id: string; channel: string; contact: { id: string; displayName: string } }> }>('/api/conversations');
+      return r.body.items.length === 2 && r.body.items;
+    });
+    expect(new Set(list.map((c) => c.contact.id)).size).toBe(1);
+    const detail = await agent.client.get<{ contact: { channels: string[] }; messages: Array<{ body: string; channel: string }> }>(`/api/conversations/${list[0]?.id}`);
+    expect(detail.body.contact.channels.sort()).toEqual(['sms', 'web']);
+    expect(detail.body.messages.map((m) => [m.channel, m.body])).toEqual([['web', 'Hi from the website'], ['sms', 'Hi by text']]);
+  });
+});
