@@ -256,7 +256,7 @@ class KyselyOps implements StoreOps {
         await this.db.insertInto('messageTerms').values([...new Set(hashed)].map((term) => ({ orgId: m.orgId, term, messageId: id })))
           .onConflict((oc) => oc.doNothing()).execute();
       }
-      return { message: { ...m, id }, created: true };
+      return { message: { deliveryStatus: null, deliveryError: null, ...m, id }, created: true };
     }
     let q = this.db.selectFrom('messages').selectAll().where('orgId', '=', m.orgId);
     q = m.clientId != null

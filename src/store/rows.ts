@@ -16,11 +16,8 @@ export const toConversation = (r: Selectable<ConversationsTable>): Conversation 
 });
 
 export const toMessage = (r: Selectable<MessagesTable>): Message => ({
-  ...r,
-  id: Number(r.id),
-  direction: r.direction as Message['direction'],
-  kind: r.kind as Message['kind'],
-  authorType: r.authorType as Message['authorType'],
-  createdAt: Number(r.createdAt),
+  id: Number(r.id), orgId: r.orgId, conversationId: r.conversationId,
+  direction: r.direction as Message['direction'], kind: r.kind as Message['kind'], authorType: r.authorType as Message['authorType'],
+  authorStaffId: r.authorStaffId, authorName: r.authorName, body: r.body, clientId: r.clientId, source: r.source, sourceId: r.sourceId,
+  createdAt: Number(r.createdAt), deliveryStatus: r.deliveryStatus ?? null, deliveryError: r.deliveryError ?? null,
 });
-

@@ -23,8 +23,9 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
     params: idParams, query: z.object({ format: z.enum(['json', 'html']).default('json') }).strict(),
     handler: async ({ auth, params, query, reply, ip }) => {
       const x = await records.exportContact(auth.org.id, params.id, actor(auth, ip), query.format);
+      // The printable page opens in the browser (to read or print to PDF); JSON downloads.
       reply.header('cache-control', 'no-store')
-        .header('content-disposition', `attachment; filename="patient-record-${params.id}.${query.format}"`);
+        .header('content-disposition', `${query.format === 'html' ? 'inline' : 'attachment'}; filename="patient-record-${params.id}.${query.format}"`);
       if (query.format === 'html') {
         return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(contactExportHtml(x));
       }

@@ -153,6 +153,13 @@ describe('live updates', () => {
     const zero = listReducer(s, { type: 'read', id: 'a' });
     expect(listReducer(zero, { type: 'read', id: 'a' })).toBe(zero);
   });
+
+  it('drops every conversation of an erased contact', () => {
+    const s = loaded([conv({ id: 'a', contact: { id: 'ct_x', displayName: 'X' } }), conv({ id: 'b' }), conv({ id: 'c', contact: { id: 'ct_x', displayName: 'X' } })]);
+    const out = listReducer(s, { type: 'contact-erased', contactId: 'ct_x' });
+    expect(ids(out)).toEqual(['b']);
+    expect(listReducer(out, { type: 'contact-erased', contactId: 'ct_x' })).toBe(out);
+  });
 });
 
 describe('neighbour', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationPath, enrolToken, inboxPath, listQuery, loginPath, parseRoute, safeNext } from './routes.ts';
+import { adminPagesFor, conversationPath, enrolToken, inboxPath, listQuery, loginPath, mayOpenAdminPage, parseRoute, safeNext } from './routes.ts';
 
 const ORIGIN = 'https://desk.example-clinic.org';
 
@@ -16,6 +16,11 @@ describe('parseRoute', () => {
     expect(parseRoute('/admin', '')).toEqual({ name: 'admin', page: 'staff', inboxId: null });
     expect(parseRoute('/admin/slack', '')).toEqual({ name: 'admin', page: 'slack', inboxId: null });
     expect(parseRoute('/admin/inboxes', '?inbox=ib_1')).toEqual({ name: 'admin', page: 'inboxes', inboxId: 'ib_1' });
+  });
+
+  it('reads the owner pages', () => {
+    expect(parseRoute('/admin/audit', '')).toEqual({ name: 'admin', page: 'audit', inboxId: null });
+    expect(parseRoute('/admin/retention/', '')).toEqual({ name: 'admin', page: 'retention', inboxId: null });
   });
 
   it('ignores unknown filters and channels, and reports unknown pages', () => {
@@ -89,5 +94,18 @@ describe('enrolToken', () => {
     expect(enrolToken('token=abc123&x=1')).toBe('abc123');
     expect(enrolToken('#token=')).toBeNull();
     expect(enrolToken('')).toBeNull();
+  });
+});
+
+describe('administration pages by role', () => {
+  it('keeps the audit trail and retention for owners', () => {
+    expect(adminPagesFor('owner')).toEqual(['staff', 'inboxes', 'slack', 'canned-responses', 'audit', 'retention']);
+    expect(adminPagesFor('admin')).toEqual(['staff', 'inboxes', 'slack', 'canned-responses']);
+    expect(adminPagesFor('agent')).toEqual([]);
+    expect(mayOpenAdminPage('admin', 'audit')).toBe(false);
+    expect(mayOpenAdminPage('admin', 'retention')).toBe(false);
+    expect(mayOpenAdminPage('admin', 'staff')).toBe(true);
+    expect(mayOpenAdminPage('owner', 'audit')).toBe(true);
+    expect(mayOpenAdminPage('agent', 'staff')).toBe(false);
   });
 });

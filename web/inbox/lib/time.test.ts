@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockTime, dayLabel, dayNumber, hoursUntil, relativeTime, shortDuration, waitingLabel, waitingMinutes } from './time.ts';
+import { clockTime, dayLabel, dayNumber, hoursUntil, relativeTime, shortDateTime, shortDuration, waitingLabel, waitingMinutes } from './time.ts';
 
 const o = { timeZone: 'America/Chicago', locale: 'en-US' };
 // Monday 3 March 2025, 14:00 in Chicago (UTC-6).
@@ -67,5 +67,14 @@ describe('days', () => {
   it('rounds a link validity to hours', () => {
     expect(hoursUntil(new Date(now + 24 * H - 3000).toISOString(), now)).toBe(24);
     expect(hoursUntil(new Date(now + 10 * MIN).toISOString(), now)).toBe(1);
+  });
+});
+
+describe('shortDateTime', () => {
+  it('writes the local date and time, with seconds when asked', () => {
+    expect(shortDateTime('2025-03-03T20:05:09Z', o)).toBe('Mar 3, 2025, 2:05 PM');
+    expect(shortDateTime('2025-03-03T20:05:09Z', { ...o, seconds: true })).toBe('Mar 3, 2025, 2:05:09 PM');
+    expect(shortDateTime('2025-03-04T13:05:09Z', { timeZone: 'UTC', locale: 'en-GB', seconds: true })).toBe('4 Mar 2025, 13:05:09');
+    expect(shortDateTime('not a date', o)).toBe('');
   });
 });
