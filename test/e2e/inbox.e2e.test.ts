@@ -78,7 +78,7 @@ const SERVER_ENDED_FIRST = /^HTTP 401 \/api\/(auth\/logout|conversations\/[^/]+\
 
 const selectedText = (page: Page) => inboxParts(page).assignee.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '');
 
-describe('staff inbox in Chromium', { timeout: 20_000 }, () => {
+describe('staff inbox in Chromium', { timeout: 40_000 }, () => {
   beforeEach(() => {
     if (!browser) throw launchError ?? new Error('Chromium did not start');
   });
@@ -294,14 +294,15 @@ describe('staff inbox in Chromium', { timeout: 20_000 }, () => {
     });
 
     const login = loginParts(page);
-    for (let i = 1; i <= 10 && new URL(page.url()).pathname !== '/login'; i++) {
+    for (let i = 1; i <= 14 && new URL(page.url()).pathname !== '/login'; i++) {
       await patientWrites(`Are you there? (${i})`);
       await sleep(1_000);
     }
-    await login.heading.waitFor({ timeout: 4_000 });
+    await login.heading.waitFor({ timeout: 6_000 });
     const signedOutAfter = Date.now() - signedInAt;
     expect(new URL(page.url()).searchParams.get('reason')).toBe('idle');
-    expect(signedOutAfter).toBeLessThan(12_000);
+    // 8 s of idleness, with room for a loaded CI machine; an active session would never end.
+    expect(signedOutAfter).toBeLessThan(16_000);
     // Nothing but the sign-out itself spoke for the person: new messages scrolling the log are not activity.
     expect(personRequests.filter((r) => r !== 'POST /api/auth/logout')).toEqual([]);
     expect(problems.unexpected(SERVER_ENDED_FIRST)).toEqual([]);
