@@ -11,6 +11,7 @@
  * See README.md in this folder for which Slack reference each shape follows.
  */
 import http from 'node:http';
+import { errorMessage, readBody, sendJson as sendJsonAs } from '../shared/http.ts';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { signSlackRequest } from './signing.ts';
@@ -31,6 +32,10 @@ import {
   serializeMessage,
   userObject,
 } from './payloads.ts';
+
+/** Slack answers JSON with an explicit charset. */
+const sendJson = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+  sendJsonAs(res, status, body, headers, 'application/json; charset=utf-8');
 
 export { signSlackRequest } from './signing.ts';
 export type { MessageMetadata, StoredMessage } from './payloads.ts';
@@ -235,7 +240,6 @@ class ApiError extends Error {
   }
 }
 
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 function compareTs(a: string, b: string): number {
   const [as = '0', af = '0'] = a.split('.');
@@ -267,30 +271,6 @@ function jsonArg(v: unknown, error: string): unknown {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 function formEncode(fields: Array<[string, string]>): string {
@@ -1295,14 +1275,6 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
 }
 
 // ------------------------------------------------------------------ helpers
-
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
-  }
-  return String(err);
-}
 
 function randomDigits(n: number): string {
   let out = '';

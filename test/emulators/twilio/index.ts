@@ -11,6 +11,7 @@
  * See README.md in this folder for which Twilio reference each shape follows.
  */
 import http from 'node:http';
+import { errorMessage, readBody, sendJson } from '../shared/http.ts';
 import type { AddressInfo } from 'node:net';
 import { twilioSignature } from './signing.ts';
 import {
@@ -189,34 +190,9 @@ class RestFailure extends Error {
   }
 }
 
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const OPT_OUT_KEYWORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
 const OPT_IN_KEYWORDS = new Set(['START', 'YES', 'UNSTOP']);
 const MESSAGES_PATH = new RegExp(`^/${API_VERSION}/Accounts/([^/]+)/Messages(?:/([^/]+))?\\.json$`);
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
 
 function firstValues(search: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};
@@ -1006,14 +982,6 @@ export async function startTwilioEmulator(opts: TwilioEmulatorOptions): Promise<
 }
 
 // ------------------------------------------------------------------ helpers
-
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
-  }
-  return String(err);
-}
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
