@@ -71,10 +71,10 @@ async function conversationOfThread(hh: Harness, threadTs: string): Promise<stri
 
 /**
  * At the limit the page signs out (POST /api/auth/logout); when the server's own idle clock ended
- * the session a moment earlier, that answer is a 401, as is a read receipt sent meanwhile. The
- * outcome is the same.
+ * the session a moment earlier, that answer is a 401, as are the background refreshes (list,
+ * counts, the open conversation, read receipts) that raced it. The outcome is the same.
  */
-const SERVER_ENDED_FIRST = /^HTTP 401 \/api\/(auth\/logout|conversations\/[^/]+\/read)$/;
+const SERVER_ENDED_FIRST = /^HTTP 401 \/api\/(auth\/logout|conversations(\/counts|\/[^/]+(\/read)?)?)$/;
 
 const selectedText = (page: Page) => inboxParts(page).assignee.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '');
 
