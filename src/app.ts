@@ -100,7 +100,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const twilio = config.twilio;
     const api = new TwilioApi(twilio, Math.min(10_000, config.jobs.leaseMs / 2));
     const statusCallbackUrl = `${config.publicUrl}/webhooks/twilio/status`;
-    patientChannels.push(twilioSmsAdapter({ store, api, statusCallbackUrl }));
+    patientChannels.push(twilioSmsAdapter({ store, api, statusCallbackUrl, report: (m, d) => conversations.deliveryChanged(m, d) }));
     registerTwilioHandlers(worker, { api, statusCallbackUrl });
     smsInboxId = (await ensureSmsInbox(store))?.id;
   }
@@ -149,7 +149,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   if (config.twilio) {
     const twilio = config.twilio;
     await http.register(twilioRoutes, {
-      store, bus, conversations, twilio, publicUrl: config.publicUrl,
+      store, conversations, twilio, publicUrl: config.publicUrl,
       smsInbox: async () => {
         const inboxes = await Promise.all((await store.listOrganizations()).map((o) => store.listInboxes(o.id)));
         return inboxes.flat().find((i) => i.id === smsInboxId);

@@ -14,6 +14,9 @@ import type { ContactPatch, Store, StoreOps } from '../store/types.ts';
 import type { OrgEvent, VisitorEvent } from './events.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
 
+/** Delivery outcomes that mean the patient did not get the message. */
+export const DELIVERY_PROBLEMS = new Set(['undelivered', 'failed', 'refused']);
+
 export interface PatientMessageInput {
   inbox: Inbox;
   /** How this channel knows the patient: a widget visitor id, a phone number... */
@@ -171,6 +174,22 @@ export class ConversationService {
 
   reopen(conversation: Conversation): Promise<Conversation> {
     return this.changeState(conversation, { status: 'open', resolvedAt: null });
+  }
+
+  /**
+   * A vendor's word on an outbound message (queued, sent, delivered, or why not). Staff see it live
+   * in the inbox; a message that did not reach the patient is also flagged in the Slack thread.
+   */
+  async deliveryChanged(message: Message, d: { status: string; error?: string | null; externalId?: string }): Promise<void> {
+    await this.store.setDeliveryStatus(message.orgId, message.id, d);
+    if (DELIVERY_PROBLEMS.has(d.status) && this.options.slackEnabledFor(message.orgId)) {
+      await this.store.enqueueJob({
+        orgId: message.orgId, kind: jobKinds.slackDeliveryProblem, payload: { conversationId: message.conversationId, messageId: message.id },
+        queueKey: queueKeys.slack(message.conversationId), dedupeKey: `${jobKinds.slackDeliveryProblem}:${message.id}:${d.status}`,
+      });
+      this.options.onJobsQueued();
+    }
+    await this.publishOrg(message.orgId, { type: 'message.updated', conversationId: message.conversationId, messageId: message.id });
   }
 
   /** Typing indicator from staff to the patient; live only, never stored. */

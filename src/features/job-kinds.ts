@@ -4,6 +4,8 @@ export const jobKinds = {
   slackPost: 'slack.post',
   /** Show a reply or note written in the web inbox in the conversation's Slack thread. */
   slackMirror: 'slack.mirror',
+  /** Tell the thread that a reply did not reach the patient, and why. */
+  slackDeliveryProblem: 'slack.delivery_problem',
   /** Re-render the thread's parent message after a state change. */
   slackUpdate: 'slack.update',
   /** Process one stored Slack Events API callback. */

@@ -73,6 +73,10 @@ describe('SMS through Twilio', () => {
       return m?.deliveryStatus === 'refused' && m.deliveryError === 'opted_out';
     });
     expect(twilio.sent(PATIENT).filter((m) => m.params.Body === 'Are you still there?')).toHaveLength(0);
+    // The thread says the reply did not arrive, and why, without repeating it.
+    const flag = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => p.thread_ts === threadTs && p.text.includes('not delivered')));
+    expect(flag.text).toContain('opted out');
+    expect(flag.text).not.toContain('Are you still there');
     expect(twilio.sent(PATIENT)).toHaveLength(1);
 
     await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'START' });

@@ -16,7 +16,7 @@ import type { Logger } from '../../log.ts';
 import type { Job, Store } from '../../store/types.ts';
 import type { SlackApi } from './api.ts';
 import { parseNote, slackToPlain } from './format.ts';
-import { ACTIONS, renderParent, renderPatientReply, renderStaffMirror } from './render.ts';
+import { ACTIONS, renderDeliveryProblem, renderParent, renderPatientReply, renderStaffMirror } from './render.ts';
 import { blockActionsSchema, eventCallbackSchema, messageEventSchema, type SlackMessageEvent } from './schema.ts';
 import type { SlackUserCache } from './users.ts';
 
@@ -104,6 +104,18 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     if (mayHaveBeenApplied(job)
       && await api.findDelivered(channel, deliveryKey, job.createdAt / 1000 - LOOKBACK_SECONDS, threadTs)) return;
     await api.postMessage({ channel, threadTs, deliveryKey, ...rendered });
+  });
+
+  worker.register(jobKinds.slackDeliveryProblem, async (job) => {
+    const { conversationId, messageId } = postPayload.parse(job.payload);
+    const conversation = await loadConversation(job, conversationId);
+    const message = await store.getMessage(conversation.orgId, messageId);
+    if (!message || !conversation.slackThreadTs || !conversation.slackChannelId) return;
+    const deliveryKey = `delivery-${message.id}-${message.deliveryStatus ?? ''}`;
+    const channel = conversation.slackChannelId;
+    const threadTs = conversation.slackThreadTs;
+    if (mayHaveBeenApplied(job) && await api.findDelivered(channel, deliveryKey, job.createdAt / 1000 - LOOKBACK_SECONDS, threadTs)) return;
+    await api.postMessage({ channel, threadTs, deliveryKey, ...renderDeliveryProblem(message, conversation.channel) });
   });
 
   worker.register(jobKinds.slackUpdate, async (job) => {

@@ -91,3 +91,15 @@ export function renderStaffMirror(mode: SlackContentMode, message: Message): Ren
     ],
   };
 }
+
+const DELIVERY_REASONS: Record<string, string> = {
+  opted_out: 'the patient opted out of text messages (STOP); they can reply START to opt back in',
+  no_phone_number: 'there is no phone number to send it to',
+};
+
+/** A reply that did not reach the patient: the thread says so, and why (never what it said). */
+export function renderDeliveryProblem(message: Message, channel: ChannelKind): Rendered {
+  const why = message.deliveryError ? DELIVERY_REASONS[message.deliveryError] ?? `the provider reported error ${message.deliveryError}` : 'the provider gave no reason';
+  const text = `A reply by ${message.authorName ?? 'staff'} was not delivered by ${CHANNEL_LABEL[channel]}: ${why}.`;
+  return { text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeSlack(text)}` }] }] };
+}

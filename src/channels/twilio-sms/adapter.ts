@@ -5,20 +5,23 @@
 import { TwilioOptedOutError, type TwilioApi } from './api.ts';
 import { splitSms } from './keywords.ts';
 import type { ChannelAdapter, Delivery } from '../types.ts';
+import type { Message } from '../../domain/types.ts';
 import type { Store } from '../../store/types.ts';
 
-export function twilioSmsAdapter(deps: { store: Store; api: TwilioApi; statusCallbackUrl: string }): ChannelAdapter {
-  const { store, api } = deps;
+export type DeliveryReport = (message: Message, d: { status: string; error?: string | null; externalId?: string }) => Promise<void>;
+
+export function twilioSmsAdapter(deps: { store: Store; api: TwilioApi; statusCallbackUrl: string; report: DeliveryReport }): ChannelAdapter {
+  const { store, api, report } = deps;
   return {
     kind: 'sms',
     async send({ conversation, contact, message, mayHaveBeenSent }: Delivery): Promise<void> {
       const to = contact.phone;
       if (!to) {
-        await store.setDeliveryStatus(conversation.orgId, message.id, { status: 'refused', error: 'no_phone_number' });
+        await report(message, { status: 'refused', error: 'no_phone_number' });
         return;
       }
       if (await store.identityOptOut(conversation.orgId, 'sms', to) !== null) {
-        await store.setDeliveryStatus(conversation.orgId, message.id, { status: 'refused', error: 'opted_out' });
+        await report(message, { status: 'refused', error: 'opted_out' });
         return;
       }
       let lastSid: string | undefined;
@@ -31,12 +34,12 @@ export function twilioSmsAdapter(deps: { store: Store; api: TwilioApi; statusCal
         if (err instanceof TwilioOptedOutError) {
           // Twilio knew of a STOP we did not (sent before Bedside): remember it.
           await store.setIdentityOptOut(conversation.orgId, 'sms', to, Date.now());
-          await store.setDeliveryStatus(conversation.orgId, message.id, { status: 'refused', error: 'opted_out' });
+          await report(message, { status: 'refused', error: 'opted_out' });
           return;
         }
         throw err;
       }
-      await store.setDeliveryStatus(conversation.orgId, message.id, { status: 'queued', ...(lastSid ? { externalId: lastSid } : {}) });
+      await report(message, { status: 'queued', ...(lastSid ? { externalId: lastSid } : {}) });
     },
   };
 }

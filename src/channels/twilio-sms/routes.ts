@@ -5,12 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import type { Bus } from '../../bus/types.ts';
-import { topics } from '../../bus/types.ts';
 import type { Inbox } from '../../domain/types.ts';
 import { AppError, errors } from '../../errors.ts';
 import type { ConversationService } from '../../features/conversations.ts';
-import type { OrgEvent } from '../../features/events.ts';
 import { jobKinds } from '../../features/job-kinds.ts';
 import type { Logger } from '../../log.ts';
 import type { Store } from '../../store/types.ts';
@@ -24,7 +21,6 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>
 
 export interface TwilioRouteDeps {
   store: Store;
-  bus: Bus;
   conversations: ConversationService;
   twilio: TwilioConfig;
   publicUrl: string;
@@ -105,11 +101,7 @@ export async function twilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps):
     if (!parsed.success) throw errors.badRequest('invalid_payload', 'Unsupported Twilio payload');
     const s = parsed.data;
     const message = await deps.store.findMessageByExternalId(s.MessageSid);
-    if (message) {
-      await deps.store.setDeliveryStatus(message.orgId, message.id, { status: s.MessageStatus, error: s.ErrorCode ?? null });
-      const event: OrgEvent = { type: 'message.updated', conversationId: message.conversationId, messageId: message.id };
-      await deps.bus.publish(topics.org(message.orgId), event);
-    }
+    if (message) await deps.conversations.deliveryChanged(message, { status: s.MessageStatus, error: s.ErrorCode ?? null });
     return reply.code(204).send();
   });
 }
