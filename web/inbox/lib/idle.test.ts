@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IdleTimer } from './idle.ts';
-import { FakeClock } from './test-clock.ts';
+import { FakeClock } from '../../../test/support/fake-clock.ts';
 
 function setup(timeoutSeconds = 900) {
   const clock = new FakeClock();

@@ -13,7 +13,7 @@ import {
   TYPING_REPEAT_MS,
   TypingSender,
 } from './live.ts';
-import { FakeClock } from './test-clock.ts';
+import { FakeClock } from '../../../test/support/fake-clock.ts';
 
 class FakeSocket implements SocketLike {
   sent: string[] = [];

@@ -18,42 +18,14 @@ import {
 } from './session.ts';
 import type { Clock, SocketHandlers, SocketLike, StorageLike } from './session.ts';
 import { brandColors, luminance, parseHex } from './color.ts';
+import { FakeClock } from '../../../test/support/fake-clock.ts';
 
 const INBOX = 'pk_test_inbox';
 
-class FakeClock implements Clock {
-  t = Date.parse('2025-03-01T10:00:00Z');
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private seq = 0;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** Runs every timer due within `ms`, in time order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
-  }
-  /** Delay until the earliest pending timer. */
-  nextDelay(): number | undefined {
-    let min: number | undefined;
-    for (const { at } of this.timers.values()) if (min === undefined || at < min) min = at;
-    return min === undefined ? undefined : min - this.t;
+/** The widget tests' clock starts on a Saturday morning. */
+class WidgetClock extends FakeClock implements Clock {
+  constructor() {
+    super('2025-03-01T10:00:00Z');
   }
 }
 
@@ -110,7 +82,7 @@ function msg(id: number, from: 'patient' | 'staff', body: string, extra: Partial
 }
 
 function setup(opts: { storage?: MemoryStorage; random?: () => number } = {}) {
-  const clock = new FakeClock();
+  const clock = new WidgetClock();
   const storage = opts.storage ?? new MemoryStorage();
   const sockets: FakeSocket[] = [];
   const incoming: WidgetMessage[] = [];
@@ -507,7 +479,7 @@ describe('ChatSession', () => {
       setItem: () => { throw new Error('QuotaExceededError'); },
       removeItem: () => { throw new Error('SecurityError'); },
     };
-    const clock = new FakeClock();
+    const clock = new WidgetClock();
     let sock: FakeSocket | undefined;
     const session = new ChatSession({
       inbox: INBOX,

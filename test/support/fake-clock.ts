@@ -1,10 +1,12 @@
-/** A fake clock for the timer-driven modules' tests. */
-import type { IdleClock } from './idle.ts';
-
-export class FakeClock implements IdleClock {
-  t = Date.parse('2025-03-03T10:00:00Z');
+/** A fake clock for timer-driven browser modules (widget session, inbox idle timer, live socket). */
+export class FakeClock {
+  t: number;
   private timers = new Map<number, { at: number; fn: () => void }>();
   private seq = 0;
+
+  constructor(start = '2025-03-03T10:00:00Z') {
+    this.t = Date.parse(start);
+  }
 
   now(): number {
     return this.t;
@@ -33,6 +35,13 @@ export class FakeClock implements IdleClock {
       next[1].fn();
     }
     this.t = end;
+  }
+
+  /** Delay until the earliest pending timer. */
+  nextDelay(): number | undefined {
+    let min: number | undefined;
+    for (const { at } of this.timers.values()) if (min === undefined || at < min) min = at;
+    return min === undefined ? undefined : min - this.t;
   }
 
   get pending(): number {
