@@ -6,6 +6,7 @@
  * quietly skipping, so a broken CI image cannot pass unnoticed.
  */
 import { existsSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,6 +25,29 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A fresh, isolated browser profile (own localStorage) with a desktop-sized window. */
+/**
+ * One Chromium per test file, launched before its tests and closed after them. A test that needs
+ * it fails (never skips) when it could not start, with the launch error.
+ */
+export function chromiumForFile(): () => Browser {
+  let browser: Browser | undefined;
+  let launchError: unknown;
+  beforeAll(async () => {
+    try {
+      browser = await launchChromium();
+    } catch (err) {
+      launchError = err;
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw launchError ?? new Error('Chromium did not start');
+    return browser;
+  };
+}
+
 export async function newContext(browser: Browser): Promise<BrowserContext> {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },

@@ -3,36 +3,25 @@
  * enrolment, the conversation list, an open conversation, the shortcuts dialog and the Staff admin
  * page. Every scan must find nothing; a failure lists each rule with the nodes that break it.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/security/totp.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { enrolStaff, PASSWORD } from '../support/staff.ts';
 import { WidgetClient } from '../support/widget-client.ts';
-import { launchChromium, newContext, until } from './browser.ts';
+import { chromiumForFile, newContext, until } from './browser.ts';
 import {
   axeViolations, describeViolations, inboxParts, loginParts, onHarness, signInThroughUi, waitForLogText, watchApp,
 } from './staff-app.ts';
 
-let browser: Browser | undefined;
-let launchError: unknown;
+const chromium = chromiumForFile();
 let h: Harness | undefined;
 let context: BrowserContext | undefined;
 const visitors: WidgetClient[] = [];
 
-beforeAll(async () => {
-  try {
-    browser = await launchChromium();
-  } catch (err) {
-    launchError = err;
-  }
-});
-afterAll(async () => {
-  await browser?.close();
-});
 
 beforeEach(async () => {
-  if (!browser) throw launchError ?? new Error('Chromium did not start');
+  const browser = chromium();
   h = await startHarness();
   context = await newContext(browser);
 });

@@ -2,33 +2,22 @@
  * The staff web inbox in a real browser: enrolment from the printed link, sign-in with TOTP, live
  * updates from the widget and from Slack, automatic logoff, keyboard shortcuts and refusals.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/security/totp.ts';
 import { firstThread, SLACK, STAFF, startHarness, type Harness, type HarnessOptions } from '../support/harness.ts';
 import { enrolStaff, PASSWORD } from '../support/staff.ts';
 import { WidgetClient } from '../support/widget-client.ts';
-import { chatParts, hasTrueFocus, launchChromium, launcher, newContext, sleep, until } from './browser.ts';
+import { chatParts, hasTrueFocus, chromiumForFile, launcher, newContext, sleep, until } from './browser.ts';
 import {
   inboxParts, loginParts, logItem, markDocument, nextCode, onHarness, signInThroughUi, waitForLogText, watchApp, wrongCode,
 } from './staff-app.ts';
 
-let browser: Browser | undefined;
-let launchError: unknown;
+const chromium = chromiumForFile();
 let h: Harness | undefined;
 const contexts: BrowserContext[] = [];
 const visitors: WidgetClient[] = [];
 
-beforeAll(async () => {
-  try {
-    browser = await launchChromium();
-  } catch (err) {
-    launchError = err;
-  }
-});
-afterAll(async () => {
-  await browser?.close();
-});
 
 afterEach(async () => {
   try {
@@ -48,7 +37,7 @@ async function harness(options: HarnessOptions = {}): Promise<Harness> {
 
 /** A new tab in a fresh browser profile. */
 async function newPage(): Promise<Page> {
-  if (!browser) throw launchError ?? new Error('Chromium did not start');
+  const browser = chromium();
   const context = await newContext(browser);
   contexts.push(context);
   return context.newPage();
@@ -79,8 +68,9 @@ const SERVER_ENDED_FIRST = /^HTTP 401 \/api\/(auth\/logout|conversations(\/count
 const selectedText = (page: Page) => inboxParts(page).assignee.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '');
 
 describe('staff inbox in Chromium', { timeout: 40_000 }, () => {
+  // Fails every test of the file, with the reason, when Chromium is missing.
   beforeEach(() => {
-    if (!browser) throw launchError ?? new Error('Chromium did not start');
+    chromium();
   });
 
   it('enrols from the printed link: password, authenticator code, recovery codes, then the inbox', async () => {

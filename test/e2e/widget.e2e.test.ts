@@ -5,30 +5,19 @@
  * Set E2E_SCREENSHOT to a file path to keep a screenshot of the opened chat.
  */
 import { gzipSync } from 'node:zlib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Post } from '../emulators/slack/index.ts';
 import { firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
 import {
-  chatFrameElement, chatParts, hasTrueFocus, launchChromium, launcher, newContext, sleep, until, watchProblems,
+  chatFrameElement, chatParts, hasTrueFocus, chromiumForFile, launcher, newContext, sleep, until, watchProblems,
 } from './browser.ts';
 
-let browser: Browser | undefined;
-let launchError: unknown;
+const chromium = chromiumForFile();
 let h: Harness | undefined;
 let context: BrowserContext | undefined;
 
 // One browser for the file. A launch failure fails every browser test (it must not read as a skip).
-beforeAll(async () => {
-  try {
-    browser = await launchChromium();
-  } catch (err) {
-    launchError = err;
-  }
-});
-afterAll(async () => {
-  await browser?.close();
-});
 
 // A fresh Bedside (and Slack emulator) per test, and a fresh browser profile for browser tests.
 beforeEach(async () => {
@@ -111,7 +100,7 @@ async function storedStaffReply(threadTs: string, text: string): Promise<void> {
 
 describe('website chat widget in Chromium', { timeout: 15_000 }, () => {
   beforeEach(async () => {
-    if (!browser) throw launchError ?? new Error('Chromium did not start');
+    const browser = chromium();
     context = await newContext(browser);
   });
 
