@@ -35,7 +35,8 @@ Commands:
                           or read from F). Where the current key came from a file (MASTER_KEY_FILE,
                           or the development key), the file receives the new key and the old one
                           is kept as FILE.previous; with MASTER_KEY, the new key is written to a new
-                          file to put into MASTER_KEY. Restart the server afterwards.
+                          file to put into MASTER_KEY. Restart the server right afterwards (a
+                          key it creates meanwhile would still be wrapped by the old master key).
   keys rotate-data [--org SLUG]
                           Give each practice (or one) a new data key; the running server
                           re-encrypts its records in the background, then retires the old key

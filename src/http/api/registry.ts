@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z, type ZodType } from 'zod';
 import type { Role } from '../../domain/types.ts';
-import { AppError, errorBody } from '../../errors.ts';
+import { AppError } from '../../errors.ts';
 import type { Authenticated } from '../../features/staff-auth.ts';
 import type { SessionGuard } from './session-guard.ts';
 
@@ -123,4 +123,3 @@ export class ApiRegistry {
   }
 }
 
-export { errorBody };
