@@ -82,6 +82,33 @@ export class KyselyRecordsOps implements RecordsStoreOps {
     return { conversations: ids.length, messages };
   }
 
+  async mergeContacts(orgId: string, fromId: string, intoId: string): Promise<{ conversations: number }> {
+    await this.db.updateTable('contactIdentities').set({ contactId: intoId }).where('orgId', '=', orgId).where('contactId', '=', fromId).execute();
+    const moved = await this.db.updateTable('conversations').set({ contactId: intoId })
+      .where('orgId', '=', orgId).where('contactId', '=', fromId).executeTakeFirst();
+    await this.db.updateTable('consents').set({ contactId: intoId }).where('orgId', '=', orgId).where('contactId', '=', fromId).execute();
+    const [from, into] = await Promise.all([
+      this.db.selectFrom('contacts').selectAll().where('orgId', '=', orgId).where('id', '=', fromId).executeTakeFirstOrThrow(),
+      this.db.selectFrom('contacts').selectAll().where('orgId', '=', orgId).where('id', '=', intoId).executeTakeFirstOrThrow(),
+    ]);
+    // Sealed values are bound to their row: re-seal what is carried over for the surviving contact.
+    const carry = async (column: 'displayName' | 'email' | 'phone', sqlName: string) =>
+      into[column] === null && from[column] !== null
+        ? this.crypto.seal(this.db, orgId, 'contacts', sqlName, intoId, await this.crypto.open(this.db, orgId, 'contacts', sqlName, fromId, from[column] as string))
+        : undefined;
+    const patch = {
+      ...(await carry('displayName', 'display_name').then((v) => (v ? { displayName: v } : {}))),
+      ...(await carry('email', 'email').then((v) => (v ? { email: v, emailIndex: from.emailIndex } : {}))),
+      ...(await carry('phone', 'phone').then((v) => (v ? { phone: v, phoneIndex: from.phoneIndex } : {}))),
+      ...(into.legalHoldAt == null && from.legalHoldAt != null ? { legalHoldAt: from.legalHoldAt,
+        legalHoldReason: from.legalHoldReason && await this.crypto.seal(this.db, orgId, 'contacts', 'legal_hold_reason', intoId,
+          await this.crypto.open(this.db, orgId, 'contacts', 'legal_hold_reason', fromId, from.legalHoldReason)) } : {}),
+    };
+    if (Object.keys(patch).length) await this.db.updateTable('contacts').set({ ...patch, updatedAt: Date.now() }).where('id', '=', intoId).execute();
+    await this.db.deleteFrom('contacts').where('orgId', '=', orgId).where('id', '=', fromId).execute();
+    return { conversations: Number(moved.numUpdatedRows) };
+  }
+
   async deleteOrganization(orgId: string): Promise<void> {
     // Crypto-shredding first: without its keys, any copy of the practice's data (a backup, a
     // replica, free pages of the database file) is unreadable.

@@ -99,6 +99,11 @@ export interface RecordsStoreOps {
   messagesOfConversations(orgId: string, conversationIds: string[]): Promise<Message[]>;
   /** Removes the contact and everything about them (conversations, messages, consents, queued deliveries). */
   eraseContact(orgId: string, contactId: string): Promise<{ conversations: number; messages: number }>;
+  /**
+   * Moves everything of `fromId` (addresses, conversations, consents, legal hold) to `intoId` and
+   * removes `fromId`. Fields `intoId` lacks (name, e-mail, phone) are taken from `fromId`.
+   */
+  mergeContacts(orgId: string, fromId: string, intoId: string): Promise<{ conversations: number }>;
   /** Destroys the organization's keys, then its rows. */
   deleteOrganization(orgId: string): Promise<void>;
 }

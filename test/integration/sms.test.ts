@@ -117,3 +117,36 @@ describe('SMS through Twilio', () => {
     expect(detail.body.messages.map((m) => [m.channel, m.body])).toEqual([['web', 'Hi from the website'], ['sms', 'Hi by text']]);
   });
 });
+
+describe('merging contacts by hand', () => {
+  it('joins two records of one person: both histories, both addresses, and the merge is audited', async () => {
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    await v.hello();
+    v.send({ type: 'profile', profile: { name: 'Mergeable Person' } });
+    await v.next('profile_saved');
+    await v.say('From the website, no number given');
+    await v.close();
+    await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'From my phone' });
+    const agent = await enrolStaff(h, 'agent');
+    const items = await eventually(async () => {
+      const r = await agent.client.get<{ items: Array<{ id: string; channel: string; contact: { id: string } }> }>('/api/conversations');
+      return r.body.items.length === 2 && r.body.items;
+    });
+    const web = items.find((c) => c.channel === 'web')!;
+    const sms = items.find((c) => c.channel === 'sms')!;
+    expect(web.contact.id).not.toBe(sms.contact.id);
+
+    expect((await agent.client.post(`/api/contacts/${sms.contact.id}/merge`, { intoContactId: sms.contact.id })).status).toBe(400);
+    const merged = await agent.client.post(`/api/contacts/${sms.contact.id}/merge`, { intoContactId: web.contact.id });
+    expect(merged.body).toEqual({ contactId: web.contact.id, movedConversations: 1 });
+    const detail = await agent.client.get<{ contact: { displayName: string; phone: string; channels: string[] }; messages: Array<{ body: string }> }>(`/api/conversations/${web.id}`);
+    expect(detail.body.contact).toMatchObject({ displayName: 'Mergeable Person', phone: PATIENT });
+    expect(detail.body.contact.channels.sort()).toEqual(['sms', 'web']);
+    expect(detail.body.messages.map((m) => m.body)).toEqual(['From the website, no number given', 'From my phone']);
+    // The next text from that number lands with the merged contact.
+    await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'Again by text' });
+    await eventually(async () => (await h.app.store.inbox.contactHistory(h.inbox.orgId, web.contact.id, 10)).some((m) => m.body === 'Again by text'));
+    const audit = await h.app.store.audit.list(h.inbox.orgId, 50);
+    expect(audit.find((e) => e.action === 'contact.merge')).toMatchObject({ targetId: web.contact.id, details: { mergedContactId: sms.contact.id } });
+  });
+});

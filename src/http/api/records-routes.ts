@@ -54,6 +54,25 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
     },
   });
 
+  api.route({
+    method: 'POST', url: '/api/contacts/:id/merge', tag: 'records', access: 'agent',
+    summary: 'Merge this contact into another (the same person known twice); recorded in the audit trail',
+    params: idParams, body: z.object({ intoContactId: z.string().min(1).max(64) }).strict(),
+    response: { schema: z.object({ contactId: z.string(), movedConversations: z.number() }) },
+    handler: async ({ auth, params, body, ip }) => {
+      if (params.id === body.intoContactId) throw new AppError('invalid_request', 400, 'Invalid request: a contact cannot be merged into itself');
+      await requireContact(auth, params.id);
+      await requireContact(auth, body.intoContactId);
+      const r = await store.transaction(async (tx) => {
+        const moved = await tx.records.mergeContacts(auth.org.id, params.id, body.intoContactId);
+        await audit.record(tx, actor(auth, ip), 'contact.merge', 'success', { type: 'contact', id: body.intoContactId },
+          { mergedContactId: params.id, conversations: moved.conversations });
+        return moved;
+      });
+      return { contactId: body.intoContactId, movedConversations: r.conversations };
+    },
+  });
+
   const consentSchema = z.object({
     id: z.number(), channel: z.string(), granted: z.boolean(), wording: z.string(), source: z.string(),
     recordedBy: z.string().nullable(), recordedAt: z.string(),
