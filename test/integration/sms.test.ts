@@ -115,6 +115,10 @@ describe('SMS through Twilio', () => {
     const detail = await agent.client.get<{ contact: { channels: string[] }; messages: Array<{ body: string; channel: string }> }>(`/api/conversations/${list[0]?.id}`);
     expect(detail.body.contact.channels.sort()).toEqual(['sms', 'web']);
     expect(detail.body.messages.map((m) => [m.channel, m.body])).toEqual([['web', 'Hi from the website'], ['sms', 'Hi by text']]);
+    // The SMS thread in Slack says the patient also uses web chat and shows what they wrote there.
+    const smsParent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts && JSON.stringify(p.blocks).includes('Hi by text')));
+    expect(JSON.stringify(smsParent.blocks)).toContain('Also reachable by web chat');
+    expect(JSON.stringify(smsParent.blocks)).toContain('web chat patient: Hi from the website');
   });
 });
 

@@ -53,15 +53,20 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     (await store.getOrganization(orgId))?.settings?.slackContent ?? config.content;
 
   const parentView = async (conversation: Conversation, firstMessage?: string) => {
-    const [mode, contact, first, assignee] = await Promise.all([
+    const [mode, contact, first, assignee, channels, history] = await Promise.all([
       contentMode(conversation.orgId),
       store.getContact(conversation.orgId, conversation.contactId),
       firstMessage === undefined ? store.firstMessage(conversation.orgId, conversation.id) : undefined,
       conversation.assigneeId ? store.getStaff(conversation.orgId, conversation.assigneeId) : undefined,
+      store.inbox.contactChannels(conversation.orgId, conversation.contactId),
+      store.inbox.contactHistory(conversation.orgId, conversation.contactId, 20),
     ]);
+    const earlier = history.filter((m) => m.conversationId !== conversation.id && m.kind === 'message').slice(-3)
+      .map((m) => ({ channel: m.channel, fromPatient: m.direction === 'in', body: m.body }));
     return renderParent({
       mode, conversation, contact, firstMessage: firstMessage ?? first?.body,
       assigneeName: assignee?.displayName, inboxUrl: `${deps.publicUrl}/inbox/conversations/${conversation.id}`,
+      channels, earlier,
     });
   };
 

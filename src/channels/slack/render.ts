@@ -20,6 +20,10 @@ export interface ParentView {
   firstMessage: string | undefined;
   assigneeName: string | undefined;
   inboxUrl: string;
+  /** Every channel the contact has used (not PHI: kinds only). */
+  channels: ChannelKind[];
+  /** Full mode: the contact's latest messages in their other conversations, oldest first. */
+  earlier: Array<{ channel: ChannelKind; fromPatient: boolean; body: string }>;
 }
 
 export interface Rendered { text: string; blocks: Array<Block | KnownBlock> }
@@ -49,6 +53,11 @@ export function renderParent(v: ParentView): Rendered {
     buttons.push(button('Reopen', ACTIONS.reopen, c.id));
   }
   if (v.mode === 'notice') buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Open' }, url: v.inboxUrl, action_id: 'bedside_open' });
+  const others = v.channels.filter((ch) => ch !== c.channel).map((ch) => CHANNEL_LABEL[ch]);
+  const context = [statusLine(v), ...(others.length ? [`Also reachable by ${others.join(', ')}`] : [])].join(' · ');
+  const history = v.mode === 'full' && v.earlier.length
+    ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `Earlier: ${v.earlier.map((m) => `${CHANNEL_LABEL[m.channel]} ${m.fromPatient ? 'patient' : 'staff'}: ${escapeSlack(m.body.slice(0, 120))}`).join(' · ')}` }] }]
+    : [];
   const text = v.mode === 'full'
     ? `New ${label} from ${v.contact?.displayName ?? 'a website visitor'} (${c.ref})`
     : `New ${label} conversation ${c.ref}`;
@@ -56,7 +65,8 @@ export function renderParent(v: ParentView): Rendered {
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `${header}${body}` } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(v) }] },
+      ...history,
+      { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
       { type: 'actions', block_id: `bedside_${c.id}`, elements: buttons },
     ],
   };
