@@ -33,6 +33,8 @@ import { recordsRoutes } from './http/api/records-routes.ts';
 import { RecordsService } from './features/records.ts';
 import { jobKinds } from './features/job-kinds.ts';
 import { Scheduler } from './jobs/scheduler.ts';
+import { SecureLinks } from './features/secure-links.ts';
+import { secureLinkPages, secureLinkRoutes } from './http/secure-link-pages.ts';
 import { registerReencryptHandler } from './features/key-rotation.ts';
 import { conversationRoutes } from './http/api/conversation-routes.ts';
 import { ApiRegistry } from './http/api/registry.ts';
@@ -94,13 +96,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     slackEnabledFor: () => config.slack !== undefined,
     onJobsQueued: () => worker.wake(),
   });
+  const secureLinks = new SecureLinks(store, conversations, audit, config.publicUrl, () => worker.wake());
   const patientChannels = [widgetAdapter(bus)];
   let smsInboxId: string | undefined;
   if (config.twilio) {
     const twilio = config.twilio;
     const api = new TwilioApi(twilio, Math.min(10_000, config.jobs.leaseMs / 2));
     const statusCallbackUrl = `${config.publicUrl}/webhooks/twilio/status`;
-    patientChannels.push(twilioSmsAdapter({ store, api, statusCallbackUrl, report: (m, d) => conversations.deliveryChanged(m, d) }));
+    patientChannels.push(twilioSmsAdapter({
+      store, api, statusCallbackUrl, report: (m, d) => conversations.deliveryChanged(m, d),
+      bodyFor: async ({ conversation, message }) => {
+        const mode = (await store.getOrganization(conversation.orgId))?.settings?.channelContent?.sms ?? 'text';
+        return mode === 'notice' ? secureLinks.noticeFor(conversation) : message.body;
+      },
+    }));
     registerTwilioHandlers(worker, { api, statusCallbackUrl });
     smsInboxId = (await ensureSmsInbox(store))?.id;
   }
@@ -137,6 +146,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     slack: { connected: config.slack !== undefined, channelId: config.slack?.channelId ?? null, defaultContent: config.slack?.content ?? 'notice' },
   });
   auditRoutes(api, { store, audit });
+  secureLinkRoutes(api, secureLinks);
+  await http.register(secureLinkPages);
   const records = new RecordsService(store, audit);
   recordsRoutes(api, { store, records, audit });
   worker.register(jobKinds.retentionSweep, async () => { await records.sweep(); });

@@ -4,7 +4,7 @@ import type { ChannelKind, Consent, Conversation } from '../domain/types.ts';
 import type { FieldCrypto } from './field-crypto.ts';
 import { toConversation, toMessage } from './rows.ts';
 import type { Database } from './schema.ts';
-import type { RecordsStoreOps } from './staff-types.ts';
+import type { RecordsStoreOps, SecureLink } from './staff-types.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -107,6 +107,35 @@ export class KyselyRecordsOps implements RecordsStoreOps {
     if (Object.keys(patch).length) await this.db.updateTable('contacts').set({ ...patch, updatedAt: Date.now() }).where('id', '=', intoId).execute();
     await this.db.deleteFrom('contacts').where('orgId', '=', orgId).where('id', '=', fromId).execute();
     return { conversations: Number(moved.numUpdatedRows) };
+  }
+
+  async setDateOfBirth(orgId: string, contactId: string, dateOfBirth: string | null): Promise<boolean> {
+    const r = await this.db.updateTable('contacts')
+      .set({ dateOfBirth: await this.crypto.sealNullable(this.db, orgId, 'contacts', 'date_of_birth', contactId, dateOfBirth) })
+      .where('orgId', '=', orgId).where('id', '=', contactId).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async dateOfBirth(orgId: string, contactId: string): Promise<string | null> {
+    const r = await this.db.selectFrom('contacts').select('dateOfBirth').where('orgId', '=', orgId).where('id', '=', contactId).executeTakeFirst();
+    return this.crypto.openNullable(this.db, orgId, 'contacts', 'date_of_birth', contactId, r?.dateOfBirth ?? null);
+  }
+
+  async createSecureLink(link: SecureLink): Promise<void> {
+    await this.db.insertInto('secureLinks').values(link).execute();
+  }
+
+  async findSecureLink(tokenHash: string): Promise<SecureLink | undefined> {
+    const r = await this.db.selectFrom('secureLinks').selectAll().where('tokenHash', '=', tokenHash).executeTakeFirst();
+    const n = (v: number | null) => (v == null ? null : Number(v));
+    return r && {
+      ...r, createdAt: Number(r.createdAt), expiresAt: Number(r.expiresAt), codeExpiresAt: n(r.codeExpiresAt),
+      readerExpiresAt: n(r.readerExpiresAt), codesSent: Number(r.codesSent), failedAttempts: Number(r.failedAttempts),
+    };
+  }
+
+  async updateSecureLink(tokenHash: string, patch: Partial<Omit<SecureLink, 'tokenHash' | 'orgId' | 'conversationId'>>): Promise<void> {
+    await this.db.updateTable('secureLinks').set(patch).where('tokenHash', '=', tokenHash).execute();
   }
 
   async deleteOrganization(orgId: string): Promise<void> {

@@ -21,6 +21,14 @@ export interface ContactsTable {
   emailIndex: Generated<string | null>; phoneIndex: Generated<string | null>;
   createdAt: number; updatedAt: number;
   legalHoldAt: Generated<number | null>; legalHoldReason: Generated<string | null>;
+  /** Sealed, YYYY-MM-DD. */
+  dateOfBirth: Generated<string | null>;
+}
+
+export interface SecureLinksTable {
+  tokenHash: string; orgId: string; conversationId: string; createdAt: number; expiresAt: number;
+  codeHash: string | null; codeExpiresAt: number | null; codesSent: Generated<number>; failedAttempts: Generated<number>;
+  readerHash: string | null; readerExpiresAt: number | null;
 }
 
 export interface ConsentsTable {
@@ -113,4 +121,5 @@ export interface Database {
   dataKeys: DataKeysTable;
   messageTerms: MessageTermsTable;
   consents: ConsentsTable;
+  secureLinks: SecureLinksTable;
 }

@@ -104,6 +104,25 @@ export interface RecordsStoreOps {
    * removes `fromId`. Fields `intoId` lacks (name, e-mail, phone) are taken from `fromId`.
    */
   mergeContacts(orgId: string, fromId: string, intoId: string): Promise<{ conversations: number }>;
+  setDateOfBirth(orgId: string, contactId: string, dateOfBirth: string | null): Promise<boolean>;
+  dateOfBirth(orgId: string, contactId: string): Promise<string | null>;
+  createSecureLink(link: SecureLink): Promise<void>;
+  findSecureLink(tokenHash: string): Promise<SecureLink | undefined>;
+  updateSecureLink(tokenHash: string, patch: Partial<Omit<SecureLink, 'tokenHash' | 'orgId' | 'conversationId'>>): Promise<void>;
   /** Destroys the organization's keys, then its rows. */
   deleteOrganization(orgId: string): Promise<void>;
+}
+
+export interface SecureLink {
+  tokenHash: string;
+  orgId: string;
+  conversationId: string;
+  createdAt: number;
+  expiresAt: number;
+  codeHash: string | null;
+  codeExpiresAt: number | null;
+  codesSent: number;
+  failedAttempts: number;
+  readerHash: string | null;
+  readerExpiresAt: number | null;
 }

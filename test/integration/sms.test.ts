@@ -154,3 +154,46 @@ describe('merging contacts by hand', () => {
     expect(audit.find((e) => e.action === 'contact.merge')).toMatchObject({ targetId: web.contact.id, details: { mergedContactId: sms.contact.id } });
   });
 });
+
+describe('SMS notice mode with a secure link', () => {
+  it('texts a link instead of the reply; the patient reads and answers after the code and date of birth', async () => {
+    const admin = await enrolStaff(h, 'admin');
+    expect((await admin.client.call('PUT', '/api/admin/channel-content', { channel: 'sms', mode: 'notice' })).status).toBe(200);
+    await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'What were my lab results?' });
+    const threadTs = await threadOf('What were my lab results?');
+    const conv = (await admin.client.get<{ items: Array<{ id: string; contact: { id: string } }> }>('/api/conversations')).body.items[0]!;
+    expect((await admin.client.call('PUT', `/api/contacts/${conv.contact.id}/date-of-birth`, { dateOfBirth: '1980-02-29' })).status).toBe(204);
+
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs, user: STAFF.id, text: 'Your cholesterol is 190, all fine.' });
+    const notice = await twilio.waitFor(() => twilio.sent(PATIENT)[0]);
+    const text = String(notice.params.Body);
+    expect(text).not.toContain('cholesterol');
+    const token = /\/m#([A-Za-z0-9_-]+)$/.exec(text)?.[1] as string;
+    expect(token).toBeTruthy();
+
+    const post = (path: string, body: unknown) => fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const code = await post('/api/secure/code', { token });
+    expect(await code.json()).toEqual({ needsDateOfBirth: true });
+    const codeSms = await twilio.waitFor(() => twilio.sent(PATIENT).find((m) => /code is \d{6}/.test(String(m.params.Body))));
+    const digits = /code is (\d{6})/.exec(String(codeSms.params.Body))?.[1] as string;
+
+    expect((await post('/api/secure/open', { token, code: digits, dateOfBirth: '1980-03-01' })).status).toBe(401);
+    expect((await post('/api/secure/open', { token, code: digits })).status).toBe(401);
+    const opened = await post('/api/secure/open', { token, code: digits, dateOfBirth: '1980-02-29' });
+    expect(opened.status).toBe(200);
+    const view = await opened.json() as { readerToken: string; messages: Array<{ from: string; body: string }> };
+    expect(view.messages.map((m) => m.body)).toEqual(['What were my lab results?', 'Your cholesterol is 190, all fine.']);
+    // A code works once.
+    expect((await post('/api/secure/open', { token, code: digits, dateOfBirth: '1980-02-29' })).status).toBe(401);
+
+    const answered = await post('/api/secure/reply', { token, readerToken: view.readerToken, body: 'Thank you!', clientId: 'secure-reply-01' });
+    expect(answered.status).toBe(201);
+    await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => p.thread_ts === threadTs && p.text === 'Thank you!'));
+    expect((await post('/api/secure/reply', { token, readerToken: 'x'.repeat(32), body: 'forged', clientId: 'secure-reply-02' })).status).toBe(401);
+    expect((await post('/api/secure/code', { token: 'y'.repeat(32) })).status).toBe(404);
+    const page = await fetch(`${h.url}/m`);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const actions = (await h.app.store.audit.list(h.inbox.orgId, 100)).filter((e) => e.action === 'secure_link.open').map((e) => e.outcome);
+    expect(actions.sort()).toEqual(['denied', 'denied', 'denied', 'success']);
+  });
+});

@@ -24,6 +24,7 @@ const BODIES: Record<string, unknown> = {
   'PUT /api/contacts/{id}/legal-hold': { hold: true, reason: 'cross-tenant attempt' },
   'POST /api/contacts/{id}/consents': { channel: 'sms', granted: true, wording: 'cross-tenant consent attempt' },
   'POST /api/contacts/{id}/merge': { intoContactId: 'ct_of_the_caller' },
+  'PUT /api/contacts/{id}/date-of-birth': { dateOfBirth: '1990-01-01' },
 };
 const QUERIES: Record<string, string> = { 'GET /api/conversations/{id}/history': '?before=999999' };
 
@@ -72,7 +73,7 @@ describe('tenant isolation', () => {
         tried.push(key);
       }
     }
-    expect(tried.length).toBeGreaterThanOrEqual(20);
+    expect(tried.length).toBeGreaterThanOrEqual(21);
 
     const orgId = theirs.org as string;
     const c = await h.app.store.getConversation(orgId, theirs.conversation as string);

@@ -10,11 +10,21 @@ import type { Store } from '../../store/types.ts';
 
 export type DeliveryReport = (message: Message, d: { status: string; error?: string | null; externalId?: string }) => Promise<void>;
 
-export function twilioSmsAdapter(deps: { store: Store; api: TwilioApi; statusCallbackUrl: string; report: DeliveryReport }): ChannelAdapter {
+export interface SmsAdapterDeps {
+  store: Store;
+  api: TwilioApi;
+  statusCallbackUrl: string;
+  report: DeliveryReport;
+  /** What goes over SMS for a reply: its text, or (notice mode) a secure link. */
+  bodyFor(delivery: Delivery): Promise<string>;
+}
+
+export function twilioSmsAdapter(deps: SmsAdapterDeps): ChannelAdapter {
   const { store, api, report } = deps;
   return {
     kind: 'sms',
-    async send({ conversation, contact, message, mayHaveBeenSent }: Delivery): Promise<void> {
+    async send(delivery: Delivery): Promise<void> {
+      const { conversation, contact, message, mayHaveBeenSent } = delivery;
       const to = contact.phone;
       if (!to) {
         await report(message, { status: 'refused', error: 'no_phone_number' });
@@ -26,7 +36,7 @@ export function twilioSmsAdapter(deps: { store: Store; api: TwilioApi; statusCal
       }
       let lastSid: string | undefined;
       try {
-        for (const part of splitSms(message.body)) {
+        for (const part of splitSms(await deps.bodyFor(delivery))) {
           const earlier = mayHaveBeenSent ? await api.findSent(to, part) : undefined;
           lastSid = earlier ?? (await api.sendMessage({ to, body: part, statusCallback: deps.statusCallbackUrl })).sid;
         }

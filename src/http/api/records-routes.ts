@@ -55,6 +55,30 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
   });
 
   api.route({
+    method: 'PUT', url: '/api/contacts/:id/date-of-birth', tag: 'records', access: 'agent',
+    summary: "The patient's date of birth (sealed); the secure link asks for it before showing anything",
+    params: idParams, body: z.object({ dateOfBirth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable() }).strict(),
+    handler: async ({ auth, params, body, ip }) => {
+      if (!(await store.records.setDateOfBirth(auth.org.id, params.id, body.dateOfBirth))) throw new AppError('not_found', 404, 'Contact not found');
+      await audit.record(store, actor(auth, ip), 'contact.update', 'success', { type: 'contact', id: params.id }, { field: 'date_of_birth' });
+    },
+  });
+
+  api.route({
+    method: 'PUT', url: '/api/admin/channel-content', tag: 'records', access: 'admin',
+    summary: 'For SMS: send replies as text, or as a notice with a secure link (no PHI over the unencrypted channel)',
+    body: z.object({ channel: z.literal('sms'), mode: z.enum(['text', 'notice']) }).strict(),
+    handler: async ({ auth, body, ip }) => {
+      const org = await store.getOrganization(auth.org.id);
+      await store.transaction(async (tx) => {
+        await tx.updateOrganizationSettings(auth.org.id, { ...org?.settings, channelContent: { ...org?.settings?.channelContent, [body.channel]: body.mode } });
+        await audit.record(tx, actor(auth, ip), 'settings.channel_content', 'success', { type: 'organization', id: auth.org.id }, { ...body });
+      });
+      return { channel: body.channel, mode: body.mode };
+    },
+  });
+
+  api.route({
     method: 'POST', url: '/api/contacts/:id/merge', tag: 'records', access: 'agent',
     summary: 'Merge this contact into another (the same person known twice); recorded in the audit trail',
     params: idParams, body: z.object({ intoContactId: z.string().min(1).max(64) }).strict(),

@@ -6,6 +6,7 @@ import { auditChainMigration } from './003-audit-chain.ts';
 import { encryptionMigration } from './004-encryption.ts';
 import { retentionConsentMigration } from './005-retention-consent.ts';
 import { smsDeliveryMigration } from './006-sms-delivery.ts';
+import { secureLinksMigration } from './007-secure-links.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -21,6 +22,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '004-encryption': encryptionMigration,
         '005-retention-consent': retentionConsentMigration(dialect),
         '006-sms-delivery': smsDeliveryMigration,
+        '007-secure-links': secureLinksMigration,
       };
     },
   };
