@@ -80,21 +80,22 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
     response: {
       schema: z.object({
         conversation: conversationSummarySchema,
-        contact: z.object({ id: z.string(), displayName: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable(), channels: z.array(z.string()) }),
+        contact: z.object({ id: z.string(), displayName: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable(), dateOfBirth: z.string().nullable(), channels: z.array(z.string()) }),
         messages: z.array(messageSchema), hasMore: z.boolean(),
       }),
     },
     handler: async ({ auth, params, ip }) => {
       const c = await load(auth, params.id);
-      const [conversation, contact, history, channels] = await Promise.all([
+      const [conversation, contact, history, channels, dateOfBirth] = await Promise.all([
         summary(auth, c.id), store.getContact(auth.org.id, c.contactId),
         store.inbox.contactHistory(auth.org.id, c.contactId, HISTORY_PAGE + 1), store.inbox.contactChannels(auth.org.id, c.contactId),
+        store.records.dateOfBirth(auth.org.id, c.contactId),
       ]);
       await audit.record(store, actor(auth, ip), 'conversation.open', 'success', { type: 'conversation', id: c.id });
       const page = history.slice(-HISTORY_PAGE);
       return {
         conversation,
-        contact: { id: c.contactId, displayName: contact?.displayName ?? null, email: contact?.email ?? null, phone: contact?.phone ?? null, channels },
+        contact: { id: c.contactId, displayName: contact?.displayName ?? null, email: contact?.email ?? null, phone: contact?.phone ?? null, dateOfBirth, channels },
         messages: page.map((m) => toApiMessage(m, m.channel)), hasMore: history.length > HISTORY_PAGE,
       };
     },

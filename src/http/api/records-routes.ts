@@ -65,6 +65,12 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
   });
 
   api.route({
+    method: 'GET', url: '/api/admin/channel-content', tag: 'records', access: 'admin', summary: 'How replies go over SMS: text, or notice with a secure link',
+    response: { schema: z.object({ sms: z.enum(['text', 'notice']) }) },
+    handler: async ({ auth }) => ({ sms: (await store.getOrganization(auth.org.id))?.settings?.channelContent?.sms ?? 'text' }),
+  });
+
+  api.route({
     method: 'PUT', url: '/api/admin/channel-content', tag: 'records', access: 'admin',
     summary: 'For SMS: send replies as text, or as a notice with a secure link (no PHI over the unencrypted channel)',
     body: z.object({ channel: z.literal('sms'), mode: z.enum(['text', 'notice']) }).strict(),
