@@ -109,6 +109,8 @@ export interface Contact {
   displayName: string | null;
   email: string | null;
   phone: string | null;
+  /** "YYYY-MM-DD", or null when not on file. */
+  dateOfBirth: string | null;
   channels: string[];
 }
 
@@ -342,6 +344,30 @@ export interface ConsentRequest {
 }
 /** PUT /api/contacts/{id}/legal-hold (there is no GET; an erase under hold answers 409 `legal_hold`). */
 export type LegalHoldRequest = { hold: true; reason: string } | { hold: false };
+/** PUT /api/contacts/{id}/date-of-birth → 204 (the secure link asks for it before showing anything). */
+export interface DateOfBirthRequest {
+  /** "YYYY-MM-DD", or null to clear it. */
+  dateOfBirth: string | null;
+}
+/** POST /api/contacts/{id}/merge: this contact (the same person known twice) becomes `intoContactId`. */
+export interface MergeContactRequest {
+  intoContactId: string;
+}
+export interface MergeContactResponse {
+  contactId: string;
+  movedConversations: number;
+}
+/** How replies go over SMS: as text, or as a notice with a secure link. */
+export type ChannelContentMode = 'text' | 'notice';
+/** GET /api/admin/channel-content. */
+export interface ChannelContentSettings {
+  sms: ChannelContentMode;
+}
+/** PUT /api/admin/channel-content. */
+export interface ChannelContentRequest {
+  channel: 'sms';
+  mode: ChannelContentMode;
+}
 /** DELETE /api/contacts/{id}. */
 export interface EraseContactResponse {
   erased: { conversations: number; messages: number };

@@ -194,7 +194,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
   });
 
   api.route({
-    method: 'PATCH', url: '/api/canned-responses/:id', tag: 'canned responses', access: 'admin', summary: 'Change a saved answer',
+    method: 'PATCH', url: '/api/canned-responses/:id', tag: 'canned responses', access: 'admin', summary: 'Change a saved answer', response: { status: 204, description: 'Done' },
     params: idParams, body: cannedBody.partial(),
     handler: async ({ auth: a, params, body, ip }) => {
       let ok: boolean;
@@ -209,7 +209,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
   });
 
   api.route({
-    method: 'DELETE', url: '/api/canned-responses/:id', tag: 'canned responses', access: 'admin', summary: 'Delete a saved answer',
+    method: 'DELETE', url: '/api/canned-responses/:id', tag: 'canned responses', access: 'admin', summary: 'Delete a saved answer', response: { status: 204, description: 'Done' },
     params: idParams,
     handler: async ({ auth: a, params, ip }) => {
       if (!(await store.inbox.deleteCanned(a.org.id, params.id))) throw new AppError('not_found', 404, 'Saved answer not found');

@@ -52,7 +52,7 @@ export function authRoutes(api: ApiRegistry, deps: { auth: StaffAuth; guard: Ses
   });
 
   api.route({
-    method: 'POST', url: '/api/auth/logout', tag: 'auth', access: 'agent', summary: 'Sign out this session',
+    method: 'POST', url: '/api/auth/logout', tag: 'auth', access: 'agent', summary: 'Sign out this session', response: { status: 204, description: 'Done' },
     handler: async ({ auth: a, reply, ip }) => {
       await auth.logout(a.session, ip);
       guard.clearSessionCookie(reply);
@@ -60,7 +60,7 @@ export function authRoutes(api: ApiRegistry, deps: { auth: StaffAuth; guard: Ses
   });
 
   api.route({
-    method: 'POST', url: '/api/auth/logout-all', tag: 'auth', access: 'agent', summary: 'Sign out every session of this account',
+    method: 'POST', url: '/api/auth/logout-all', tag: 'auth', access: 'agent', summary: 'Sign out every session of this account', response: { status: 204, description: 'Done' },
     handler: async ({ auth: a, reply, ip }) => {
       await auth.logoutEverywhere(a.session, ip);
       guard.clearSessionCookie(reply);

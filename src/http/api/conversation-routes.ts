@@ -167,7 +167,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
   }
 
   api.route({
-    method: 'POST', url: '/api/conversations/:id/read', tag: 'conversations', access: 'agent', summary: 'Mark read up to a message',
+    method: 'POST', url: '/api/conversations/:id/read', tag: 'conversations', access: 'agent', summary: 'Mark read up to a message', response: { status: 204, description: 'Done' },
     params: idParams,
     body: z.object({ lastMessageId: z.number().int().nonnegative() }).strict(),
     handler: async ({ auth, params, body }) => {
@@ -177,7 +177,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
   });
 
   api.route({
-    method: 'POST', url: '/api/conversations/:id/typing', tag: 'conversations', access: 'agent', summary: 'Show or hide "typing" to the patient',
+    method: 'POST', url: '/api/conversations/:id/typing', tag: 'conversations', access: 'agent', summary: 'Show or hide "typing" to the patient', response: { status: 204, description: 'Done' },
     params: idParams,
     body: z.object({ on: z.boolean() }).strict(),
     handler: async ({ auth, params, body }) => {

@@ -43,7 +43,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
 
   api.route({
     method: 'PUT', url: '/api/contacts/:id/legal-hold', tag: 'records', access: 'admin',
-    summary: 'Place or lift a legal hold: held records are skipped by retention and cannot be erased',
+    summary: 'Place or lift a legal hold: held records are skipped by retention and cannot be erased', response: { status: 204, description: 'Done' },
     params: idParams,
     body: z.discriminatedUnion('hold', [
       z.object({ hold: z.literal(true), reason: z.string().trim().min(3).max(500) }).strict(),
@@ -56,7 +56,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
 
   api.route({
     method: 'PUT', url: '/api/contacts/:id/date-of-birth', tag: 'records', access: 'agent',
-    summary: "The patient's date of birth (sealed); the secure link asks for it before showing anything",
+    summary: "The patient's date of birth (sealed); the secure link asks for it before showing anything", response: { status: 204, description: 'Done' },
     params: idParams, body: z.object({ dateOfBirth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable() }).strict(),
     handler: async ({ auth, params, body, ip }) => {
       if (!(await store.records.setDateOfBirth(auth.org.id, params.id, body.dateOfBirth))) throw new AppError('not_found', 404, 'Contact not found');

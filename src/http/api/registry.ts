@@ -30,7 +30,8 @@ export interface RouteSpec<B, Q, P, A extends Access> {
   body?: ZodType<B>;
   query?: ZodType<Q>;
   params?: ZodType<P>;
-  /** Documented success answer (status, schema); errors are documented once for all routes. */
+  /** Documented success answer (status, schema); errors are documented once for all routes. A
+   *  handler that returns nothing answers 204 and should say so here. */
   response?: { status?: number; schema?: ZodType; description?: string };
   handler: (ctx: RouteContext<B, Q, P> & (A extends Role ? { auth: Authenticated } : { auth?: undefined })) => Promise<unknown>;
 }
@@ -82,7 +83,7 @@ export class ApiRegistry {
     const queryParams = Object.entries(query?.properties ?? {}).map(([name, schema]) => ({
       name, in: 'query', required: query?.required?.includes(name) ?? false, schema,
     }));
-    const status = String(spec.response?.status ?? (spec.response?.schema ? 200 : 204));
+    const status = String(spec.response?.status ?? 200);
     const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     this.paths[path] ??= {};
     this.paths[path][spec.method.toLowerCase()] = {

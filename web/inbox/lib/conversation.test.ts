@@ -5,7 +5,7 @@ import { at, conv, msg } from './fixtures.ts';
 import type { ConversationState, PendingReply } from './conversation.ts';
 import { buildTimeline, conversationReducer, initialConversation, MAX_REPLY_CHARS, mergeMessages, newestMessageId } from './conversation.ts';
 
-const contact = { id: 'ct', displayName: 'Jane Doe', email: null, phone: '+15555550100', channels: ['web', 'sms'] };
+const contact = { id: 'ct', displayName: 'Jane Doe', email: null, phone: '+15555550100', dateOfBirth: null, channels: ['web', 'sms'] };
 const detail = (messages = [msg({ id: 1 }), msg({ id: 2 })], hasMore = false): ConversationDetail => ({
   conversation: conv({ id: 'c1' }),
   contact,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry, ConsentRecord } from '../api-types.ts';
+import type { AuditEntry, ConsentRecord, ConversationSummary } from '../api-types.ts';
 import { ApiError } from './api.ts';
 import {
   actorLabel, appendAuditPage, auditExportUrl, compactJson, consentsInForce, consentsNewestFirst, consentWordingProblem,
-  contactExportUrl, DEFAULT_CONSENT_WORDING, eraseConfirmed, holdReasonProblem, isLegalHoldError, outcomeInfo,
+  contactExportUrl, dateOfBirthLabel, dateOfBirthProblem, DEFAULT_CONSENT_WORDING, eraseConfirmed, isoDay, mergeCandidates, holdReasonProblem, isLegalHoldError, outcomeInfo,
   parseRetentionDays, retentionLength, staffNames, targetLabel, verifySummary,
 } from './records.ts';
 
@@ -141,5 +141,58 @@ describe('erasure', () => {
     expect(isLegalHoldError(new ApiError(409, 'conflict', 'other'))).toBe(false);
     expect(isLegalHoldError(new ApiError(403, 'legal_hold', 'odd'))).toBe(false);
     expect(isLegalHoldError(new Error('legal_hold'))).toBe(false);
+  });
+});
+
+function conv(id: string, ref: string, contactId: string, displayName: string | null): ConversationSummary {
+  return {
+    id, ref, status: 'open', channel: 'web', inboxId: 'ib', inboxName: 'Main', contact: { id: contactId, displayName },
+    assignee: null, lastMessageAt: '2025-03-03T10:00:00.000Z', createdAt: '2025-03-03T10:00:00.000Z', waitingSince: null,
+    unreadCount: 0, preview: '',
+  };
+}
+
+describe('date of birth', () => {
+  it('accepts a real past date or nothing, and refuses the rest', () => {
+    expect(dateOfBirthProblem('', '2025-03-03')).toBeNull();
+    expect(dateOfBirthProblem('1980-02-29', '2025-03-03')).toBeNull();
+    expect(dateOfBirthProblem('2025-03-03', '2025-03-03')).toBeNull();
+    expect(dateOfBirthProblem('1981-02-29', '2025-03-03')).toMatch(/full date/);
+    expect(dateOfBirthProblem('1980-3-3', '2025-03-03')).toMatch(/full date/);
+    expect(dateOfBirthProblem('1850-01-01', '2025-03-03')).toMatch(/after 1900/);
+    expect(dateOfBirthProblem('2025-03-04', '2025-03-03')).toMatch(/future/);
+  });
+
+  it('takes today as the local calendar day', () => {
+    expect(isoDay(new Date(2025, 0, 5, 23, 59))).toBe('2025-01-05');
+  });
+
+  it('reads the date as written, whatever the time zone', () => {
+    expect(dateOfBirthLabel('1980-03-03', 'en-GB')).toBe('3 March 1980');
+    expect(dateOfBirthLabel('odd', 'en-GB')).toBe('odd');
+  });
+});
+
+describe('merge candidates', () => {
+  it('lists each other contact once, in list order, named as in the list', () => {
+    const items = [
+      conv('c1', 'AAAA', 'ct_me', 'Jane Doe'),
+      conv('c2', 'BBBB', 'ct_2', 'Jane Doe'),
+      conv('c3', 'CCCC', 'ct_3', null),
+      conv('c4', 'DDDD', 'ct_2', 'Jane Doe'),
+      conv('c5', 'EEEE', 'ct_me', 'Jane Doe'),
+      conv('c6', 'FFFF', 'ct_4', '  Bob  '),
+    ];
+    expect(mergeCandidates(items, 'ct_me')).toEqual([
+      { contactId: 'ct_2', label: 'Jane Doe', conversationId: 'c2' },
+      { contactId: 'ct_3', label: 'Visitor CCCC', conversationId: 'c3' },
+      { contactId: 'ct_4', label: 'Bob', conversationId: 'c6' },
+    ]);
+    expect(mergeCandidates([conv('c1', 'AAAA', 'ct_me', null)], 'ct_me')).toEqual([]);
+  });
+
+  it('adds the reference when two candidates would read the same', () => {
+    const items = [conv('c1', 'AAAA', 'ct_1', 'Jane Doe'), conv('c2', 'BBBB', 'ct_2', 'jane doe'), conv('c3', 'CCCC', 'ct_3', 'Ann')];
+    expect(mergeCandidates(items, 'ct_me').map((c) => c.label)).toEqual(['Jane Doe (Ref AAAA)', 'jane doe (Ref BBBB)', 'Ann']);
   });
 });

@@ -4,8 +4,9 @@
  * years, consent records per channel, and the checks the forms make before they send anything.
  * Free of the DOM, for tests.
  */
-import type { AdminUser, AuditEntry, AuditPage, AuditVerifyResult, ConsentChannel, ConsentRecord } from '../api-types.ts';
+import type { AdminUser, AuditEntry, AuditPage, AuditVerifyResult, ConsentChannel, ConsentRecord, ConversationSummary } from '../api-types.ts';
 import { ApiError } from './api.ts';
+import { contactName } from './format.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Audit trail
@@ -207,4 +208,64 @@ export type HoldState = 'on' | 'off' | 'unknown';
 /** True for the answer to an erase refused because the contact is under legal hold. */
 export function isLegalHoldError(err: unknown): boolean {
   return err instanceof ApiError && err.status === 409 && err.code === 'legal_hold';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Date of birth and merging
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The local calendar day of `d` as "YYYY-MM-DD" (what `<input type="date">` holds). */
+export function isoDay(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/**
+ * Why a date of birth (the value of an `<input type="date">`, "YYYY-MM-DD") cannot be saved, or
+ * null. An empty value is fine: it clears the date. `today` is the local "YYYY-MM-DD".
+ */
+export function dateOfBirthProblem(value: string, today: string): string | null {
+  if (value === '') return null;
+  const m = ISO_DATE.exec(value);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  if (!m || !d || d.toISOString().slice(0, 10) !== value) return 'Enter the date of birth as a full date: day, month and year.';
+  if (Number(m[1]) < 1900) return 'Enter a date of birth after 1900.';
+  if (value > today) return 'The date of birth cannot be in the future.';
+  return null;
+}
+
+/** "3 March 1980" for "1980-03-03" (the date as written, whatever the time zone). */
+export function dateOfBirthLabel(value: string, locale?: string): string {
+  const m = ISO_DATE.exec(value);
+  if (!m) return value;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toLocaleDateString(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+export interface MergeCandidate {
+  contactId: string;
+  /** The name, or "Visitor 7F3K"; with the reference added when two candidates would read the same. */
+  label: string;
+  /** The contact's first conversation in the list (the one to open after merging into them). */
+  conversationId: string;
+}
+
+/**
+ * The contacts `contactId` can be merged into: each other contact of the loaded conversations
+ * once, in list order, named as in the list.
+ */
+export function mergeCandidates(items: readonly ConversationSummary[], contactId: string): MergeCandidate[] {
+  const seen = new Map<string, { c: ConversationSummary; label: string }>();
+  for (const c of items) {
+    if (c.contact.id === contactId || seen.has(c.contact.id)) continue;
+    seen.set(c.contact.id, { c, label: contactName(c) });
+  }
+  const counts = new Map<string, number>();
+  for (const { label } of seen.values()) counts.set(label.toLocaleLowerCase(), (counts.get(label.toLocaleLowerCase()) ?? 0) + 1);
+  return [...seen.entries()].map(([id, { c, label }]) => ({
+    contactId: id,
+    label: (counts.get(label.toLocaleLowerCase()) ?? 0) > 1 && c.contact.displayName?.trim() ? `${label} (Ref ${c.ref})` : label,
+    conversationId: c.id,
+  }));
 }

@@ -1,15 +1,19 @@
 /**
- * The record-keeping parts of the contact panel: consent records (every role), and for admins and
- * owners the record export, legal hold and erasure.
+ * The record-keeping parts of the contact panel: date of birth, merging and consent records (every
+ * role), and for admins and owners the record export, legal hold and erasure.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ConsentChannel, ConsentRecord, EraseContactResponse, ItemList, LegalHoldRequest } from '../api-types.ts';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type {
+  ConsentChannel, ConsentRecord, ConversationSummary, DateOfBirthRequest, EraseContactResponse, ItemList, LegalHoldRequest, MergeContactRequest,
+  MergeContactResponse,
+} from '../api-types.ts';
 import { errorMessage, isAbort } from '../lib/api.ts';
 import { channelLabel } from '../lib/format.ts';
-import type { HoldState } from '../lib/records.ts';
+import type { HoldState, MergeCandidate } from '../lib/records.ts';
 import {
   CONSENT_CHANNELS, CONSENT_WORDING_MAX, consentsInForce, consentsNewestFirst, consentWordingProblem, contactExportUrl,
-  DEFAULT_CONSENT_WORDING, eraseConfirmed, HOLD_REASON_MAX, holdReasonProblem, isLegalHoldError,
+  dateOfBirthLabel, dateOfBirthProblem, DEFAULT_CONSENT_WORDING, eraseConfirmed, HOLD_REASON_MAX, holdReasonProblem, isLegalHoldError,
+  isoDay, mergeCandidates,
 } from '../lib/records.ts';
 import { fullDateTime, shortDateTime } from '../lib/time.ts';
 import { announce, ChannelTag, ErrorBox, FieldError } from '../ui/bits.tsx';
@@ -18,6 +22,157 @@ import { ConfirmDialog, Dialog } from '../ui/dialog.tsx';
 import { staffList, useCached } from '../ui/directory.ts';
 
 const contactPath = (id: string) => `/api/contacts/${encodeURIComponent(id)}`;
+
+// ---------------------------------------------------------------------------------------------
+// Date of birth
+
+export function DateOfBirthSection({ contactId, value, onSaved }: { contactId: string; value: string | null; onSaved: (v: string | null) => void }) {
+  const [draft, setDraft] = useState(value ?? '');
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const today = isoDay(new Date());
+
+  useEffect(() => setDraft(value ?? ''), [value]);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    const problem = dateOfBirthProblem(draft, today);
+    setFieldError(problem);
+    setSaveError(null);
+    if (problem) {
+      document.getElementById('dob-input')?.focus();
+      return;
+    }
+    const body: DateOfBirthRequest = { dateOfBirth: draft || null };
+    setBusy(true);
+    try {
+      await api('PUT', `${contactPath(contactId)}/date-of-birth`, { body });
+      onSaved(body.dateOfBirth);
+      announce(body.dateOfBirth ? 'Date of birth saved.' : 'Date of birth cleared.');
+    } catch (err) {
+      setSaveError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="recs" onSubmit={submit} noValidate aria-labelledby="dob-h">
+      <h4 id="dob-h">Date of birth</h4>
+      <p class="small">{value ? <>On file: <time dateTime={value}>{dateOfBirthLabel(value)}</time></> : <span class="muted">Not on file</span>}</p>
+      <div class="fld">
+        <label for="dob-input">Date of birth</label>
+        <input
+          id="dob-input"
+          type="date"
+          min="1900-01-01"
+          max={today}
+          value={draft}
+          aria-invalid={fieldError ? 'true' : undefined}
+          aria-describedby={`dob-hint${fieldError ? ' dob-err' : ''}`}
+          onInput={(e) => setDraft(e.currentTarget.value)}
+        />
+        <p class="hint" id="dob-hint">A secure link asks the patient for it before showing a reply. Empty the field and save to clear it.</p>
+        {fieldError && <FieldError id="dob-err">{fieldError}</FieldError>}
+      </div>
+      {saveError && <p class="ferr" role="alert">{saveError}</p>}
+      <button type="submit" class="btn small" aria-disabled={busy ? 'true' : undefined}>
+        {busy ? 'Saving…' : 'Save'}<span class="sr"> date of birth</span>
+      </button>
+    </form>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merging (the same person known twice)
+
+export function MergeSection({ contactId, name, conversations, onMerged }: {
+  contactId: string;
+  name: string;
+  /** The loaded conversation list, where the other contacts come from. */
+  conversations: readonly ConversationSummary[];
+  onMerged: (into: MergeCandidate) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  return (
+    <section class="recs" aria-labelledby="merge-h">
+      <h4 id="merge-h">Duplicates</h4>
+      <button type="button" class="btn small" onClick={() => setOpen(true)}>Merge with another contact…</button>
+      {open && (
+        <MergeDialog
+          contactId={contactId}
+          name={name}
+          conversations={conversations}
+          onCancel={() => setOpen(false)}
+          onMerged={onMerged}
+        />
+      )}
+    </section>
+  );
+}
+
+function MergeDialog({ contactId, name, conversations, onCancel, onMerged }: {
+  contactId: string;
+  name: string;
+  conversations: readonly ConversationSummary[];
+  onCancel: () => void;
+  onMerged: (into: MergeCandidate) => void;
+}) {
+  // Taken once when the dialog opens, so the choices do not move under the pointer.
+  const candidates = useMemo(() => mergeCandidates(conversations, contactId), []);
+  const [into, setInto] = useState(candidates[0]?.contactId ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const target = candidates.find((c) => c.contactId === into);
+    if (busy || !target) return;
+    setError(null);
+    setBusy(true);
+    try {
+      const body: MergeContactRequest = { intoContactId: target.contactId };
+      await api<MergeContactResponse>('POST', `${contactPath(contactId)}/merge`, { body });
+      onMerged(target);
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog labelledBy="merge-dlg-h" describedBy="merge-dlg-d" onClose={onCancel} initialFocus={candidates.length ? '#merge-into' : '.cancel'}>
+      <form onSubmit={submit} noValidate>
+        <h2 id="merge-dlg-h">Merge {name} with another contact</h2>
+        <p id="merge-dlg-d">
+          For one person known twice. {name}’s conversations, channels and consent records move to the contact you choose, which
+          also keeps any name, email or phone it lacks; then {name} is removed. This is recorded in the audit trail and cannot be
+          undone.
+        </p>
+        {candidates.length > 0 ? (
+          <div class="fld">
+            <label for="merge-into">Merge into</label>
+            <select id="merge-into" value={into} aria-describedby="merge-into-hint" onChange={(e) => setInto(e.currentTarget.value)}>
+              {candidates.map((c) => <option key={c.contactId} value={c.contactId}>{c.label}</option>)}
+            </select>
+            <p class="hint" id="merge-into-hint">Contacts of the conversations listed in the inbox. Change the list’s filters to find others.</p>
+          </div>
+        ) : (
+          <p class="muted">No other contacts are in the conversation list. Change the list’s filters to find the other one.</p>
+        )}
+        {error && <ErrorBox>{error}</ErrorBox>}
+        <div class="row-btns end">
+          <button type="button" class="btn cancel" onClick={onCancel}>Cancel</button>
+          {candidates.length > 0 && (
+            <button type="submit" class="btn primary" aria-disabled={busy ? 'true' : undefined}>{busy ? 'Merging…' : 'Merge contacts'}</button>
+          )}
+        </div>
+      </form>
+    </Dialog>
+  );
+}
 
 // ---------------------------------------------------------------------------------------------
 // Consent
