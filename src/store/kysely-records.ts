@@ -92,7 +92,7 @@ export class KyselyRecordsOps implements RecordsStoreOps {
       this.db.selectFrom('contacts').selectAll().where('orgId', '=', orgId).where('id', '=', intoId).executeTakeFirstOrThrow(),
     ]);
     // Sealed values are bound to their row: re-seal what is carried over for the surviving contact.
-    const carry = async (column: 'displayName' | 'email' | 'phone', sqlName: string) =>
+    const carry = async (column: 'displayName' | 'email' | 'phone' | 'dateOfBirth', sqlName: string) =>
       into[column] === null && from[column] !== null
         ? this.crypto.seal(this.db, orgId, 'contacts', sqlName, intoId, await this.crypto.open(this.db, orgId, 'contacts', sqlName, fromId, from[column] as string))
         : undefined;
@@ -100,6 +100,7 @@ export class KyselyRecordsOps implements RecordsStoreOps {
       ...(await carry('displayName', 'display_name').then((v) => (v ? { displayName: v } : {}))),
       ...(await carry('email', 'email').then((v) => (v ? { email: v, emailIndex: from.emailIndex } : {}))),
       ...(await carry('phone', 'phone').then((v) => (v ? { phone: v, phoneIndex: from.phoneIndex } : {}))),
+      ...(await carry('dateOfBirth', 'date_of_birth').then((v) => (v ? { dateOfBirth: v } : {}))),
       ...(into.legalHoldAt == null && from.legalHoldAt != null ? { legalHoldAt: from.legalHoldAt,
         legalHoldReason: from.legalHoldReason && await this.crypto.seal(this.db, orgId, 'contacts', 'legal_hold_reason', intoId,
           await this.crypto.open(this.db, orgId, 'contacts', 'legal_hold_reason', fromId, from.legalHoldReason)) } : {}),

@@ -101,7 +101,7 @@ export interface RecordsStoreOps {
   eraseContact(orgId: string, contactId: string): Promise<{ conversations: number; messages: number }>;
   /**
    * Moves everything of `fromId` (addresses, conversations, consents, legal hold) to `intoId` and
-   * removes `fromId`. Fields `intoId` lacks (name, e-mail, phone) are taken from `fromId`.
+   * removes `fromId`. Fields `intoId` lacks (name, e-mail, phone, date of birth) are taken from `fromId`.
    */
   mergeContacts(orgId: string, fromId: string, intoId: string): Promise<{ conversations: number }>;
   setDateOfBirth(orgId: string, contactId: string, dateOfBirth: string | null): Promise<boolean>;

@@ -141,10 +141,11 @@ describe('merging contacts by hand', () => {
     expect(web.contact.id).not.toBe(sms.contact.id);
 
     expect((await agent.client.post(`/api/contacts/${sms.contact.id}/merge`, { intoContactId: sms.contact.id })).status).toBe(400);
+    await agent.client.call('PUT', `/api/contacts/${sms.contact.id}/date-of-birth`, { dateOfBirth: '1975-06-15' });
     const merged = await agent.client.post(`/api/contacts/${sms.contact.id}/merge`, { intoContactId: web.contact.id });
     expect(merged.body).toEqual({ contactId: web.contact.id, movedConversations: 1 });
-    const detail = await agent.client.get<{ contact: { displayName: string; phone: string; channels: string[] }; messages: Array<{ body: string }> }>(`/api/conversations/${web.id}`);
-    expect(detail.body.contact).toMatchObject({ displayName: 'Mergeable Person', phone: PATIENT });
+    const detail = await agent.client.get<{ contact: { displayName: string; phone: string; dateOfBirth: string; channels: string[] }; messages: Array<{ body: string }> }>(`/api/conversations/${web.id}`);
+    expect(detail.body.contact).toMatchObject({ displayName: 'Mergeable Person', phone: PATIENT, dateOfBirth: '1975-06-15' });
     expect(detail.body.contact.channels.sort()).toEqual(['sms', 'web']);
     expect(detail.body.messages.map((m) => m.body)).toEqual(['From the website, no number given', 'From my phone']);
     // The next text from that number lands with the merged contact.

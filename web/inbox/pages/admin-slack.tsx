@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { SlackAttestation, SlackContentMode, SlackContentModeRequest, SlackSettings } from '../api-types.ts';
-import { errorMessage } from '../lib/api.ts';
+import type {
+  ChannelContentMode, ChannelContentRequest, ChannelContentSettings, SlackAttestation, SlackContentMode, SlackContentModeRequest, SlackSettings,
+} from '../api-types.ts';
+import { errorMessage, isAbort } from '../lib/api.ts';
 import { attestationKind } from '../lib/format.ts';
 import { announce, ErrorBox, FieldError } from '../ui/bits.tsx';
 import { api } from '../ui/client.ts';
@@ -142,6 +144,89 @@ export function SlackAdmin({ heading, slack, onChange }: { heading: HeadingRef; 
           </form>
         </>
       )}
+      <SmsContentForm />
     </>
+  );
+}
+
+/** How replies go over SMS, which is not encrypted: as the text itself, or as a secure link. */
+function SmsContentForm() {
+  const [saved, setSaved] = useState<ChannelContentMode | null>(null);
+  const [mode, setMode] = useState<ChannelContentMode>('text');
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = (signal?: AbortSignal) => {
+    setLoadError(null);
+    api<ChannelContentSettings>('GET', '/api/admin/channel-content', { signal }).then(
+      (r) => {
+        setSaved(r.sms);
+        setMode(r.sms);
+      },
+      (err) => {
+        if (!isAbort(err)) setLoadError(errorMessage(err));
+      },
+    );
+  };
+  useEffect(() => {
+    const ac = new AbortController();
+    load(ac.signal);
+    return () => ac.abort();
+  }, []);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    const body: ChannelContentRequest = { channel: 'sms', mode };
+    setSaveError(null);
+    setBusy(true);
+    try {
+      await api('PUT', '/api/admin/channel-content', { body });
+      setSaved(mode);
+      announce(mode === 'notice' ? 'Saved: replies by text message are sent as a secure link.' : 'Saved: replies by text message are sent as text.');
+    } catch (err) {
+      setSaveError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="settings" onSubmit={save} noValidate aria-labelledby="sms-mode-h">
+      <h2 id="sms-mode-h">Text messages (SMS)</h2>
+      <p>Text messages are not encrypted: anyone who sees the patient’s phone, or handles the message on its way, can read them.</p>
+      {saved === null && !loadError && <p class="hint" role="status">Loading the text message setting…</p>}
+      {loadError && (
+        <div class="ferr" role="alert">
+          <p>{loadError}</p>
+          <button type="button" class="linkish" onClick={() => load()}>Try again<span class="sr"> to load the text message setting</span></button>
+        </div>
+      )}
+      {saved !== null && (
+        <>
+          <fieldset>
+            <legend>How staff replies reach patients by text message</legend>
+            <div class="radio">
+              <input id="sms-text" type="radio" name="sms-mode" value="text" checked={mode === 'text'} aria-describedby="sms-text-d" onChange={() => setMode('text')} />
+              <label for="sms-text">Send the reply as a text message</label>
+              <p class="hint" id="sms-text-d">The patient reads the reply in their messages app.</p>
+            </div>
+            <div class="radio">
+              <input id="sms-notice" type="radio" name="sms-mode" value="notice" checked={mode === 'notice'} aria-describedby="sms-notice-d" onChange={() => setMode('notice')} />
+              <label for="sms-notice">Send a secure link instead (recommended for health information)</label>
+              <p class="hint" id="sms-notice-d">
+                The text says only that there is a new message, with a link. Before reading, the patient confirms a code sent to
+                their phone and their date of birth (when it is on file), and can reply on the same page.
+              </p>
+            </div>
+          </fieldset>
+          {saveError && <ErrorBox>{saveError}</ErrorBox>}
+          <div class="row-btns">
+            <button type="submit" class="btn primary" aria-disabled={busy ? 'true' : undefined}>{busy ? 'Saving…' : 'Save text message setting'}</button>
+          </div>
+        </>
+      )}
+    </form>
   );
 }

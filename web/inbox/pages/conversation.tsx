@@ -6,6 +6,7 @@ import type { PendingReply } from '../lib/conversation.ts';
 import { buildTimeline, conversationReducer, initialConversation } from '../lib/conversation.ts';
 import { contactName, newClientId } from '../lib/format.ts';
 import { TypingSender } from '../lib/live.ts';
+import type { MergeCandidate } from '../lib/records.ts';
 import type { ListView } from '../lib/routes.ts';
 import { inboxPath } from '../lib/routes.ts';
 import { clockTime, fullDateTime } from '../lib/time.ts';
@@ -16,7 +17,7 @@ import { useFrames, useLive, useReconnect } from '../ui/live-context.ts';
 import { Link } from '../ui/router.tsx';
 import type { ComposerHandle, ComposerMode } from './composer.tsx';
 import { Composer } from './composer.tsx';
-import { ConsentSection, RecordTools } from './contact-records.tsx';
+import { ConsentSection, DateOfBirthSection, MergeSection, RecordTools } from './contact-records.tsx';
 
 export interface ConversationHandle {
   focusComposer(mode: ComposerMode): void;
@@ -36,6 +37,12 @@ export interface ConversationViewProps {
   onRead: (id: string) => void;
   /** The contact was erased (with this conversation): leave for the list. */
   onErased: (contactId: string) => void;
+  /** The loaded conversation list (the contacts this one can be merged into). */
+  conversations: readonly ConversationSummary[];
+  /** The contact was merged into another: go to that one's conversation. */
+  onMerged: (into: MergeCandidate) => void;
+  /** Take focus to the heading once loaded (after a merge brought us here). */
+  focusHeading?: boolean;
 }
 
 const clock = {
@@ -47,7 +54,9 @@ const clock = {
 /** A contact's typing shows this long without a new "on" (in case the "off" frame is lost). */
 const TYPING_SHOWN_MS = 6_000;
 
-export function ConversationView({ id, session, view, handle, contactOpen, onToggleContact, onSummary, onRead, onErased }: ConversationViewProps) {
+export function ConversationView({
+  id, session, view, handle, contactOpen, onToggleContact, onSummary, onRead, onErased, conversations, onMerged, focusHeading,
+}: ConversationViewProps) {
   const [state, dispatch] = useReducer(conversationReducer, id, initialConversation);
   const staff = useCached(staffList);
   const live = useLive();
@@ -90,7 +99,7 @@ export function ConversationView({ id, session, view, handle, contactOpen, onTog
   const heading = useRef<HTMLHeadingElement>(null);
   const loaded = !!state.conversation;
   useEffect(() => {
-    if (loaded && window.matchMedia('(max-width: 719px)').matches && !heading.current?.contains(document.activeElement)) {
+    if (loaded && (focusHeading || window.matchMedia('(max-width: 719px)').matches) && !heading.current?.contains(document.activeElement)) {
       heading.current?.focus();
     }
   }, [loaded]);
@@ -343,7 +352,7 @@ export function ConversationView({ id, session, view, handle, contactOpen, onTog
           <p class="typing" aria-live="polite">{typingText}</p>
           <Composer draftKey={id} channel={conv.channel} typing={typing} onSend={send} handle={composer} />
         </div>
-        <ContactPanel contact={state.contact} conv={conv} session={session} onErased={onErased} />
+        <ContactPanel contact={state.contact} conv={conv} session={session} conversations={conversations} onErased={onErased} onMerged={onMerged} />
       </div>
     </section>
   );
@@ -384,14 +393,19 @@ function PendingItem({ p, onRetry, onDiscard }: { p: PendingReply; onRetry: () =
   );
 }
 
-function ContactPanel({ contact, conv, session, onErased }: {
+function ContactPanel({ contact, conv, session, conversations, onErased, onMerged }: {
   contact: Contact | null;
   conv: ConversationSummary;
   session: Session;
+  conversations: readonly ConversationSummary[];
   onErased: (contactId: string) => void;
+  onMerged: (into: MergeCandidate) => void;
 }) {
   const none = <span class="muted">Not given</span>;
   const contactId = contact?.id ?? conv.contact.id;
+  const name = contact?.displayName?.trim() || contactName(conv);
+  const [dateOfBirth, setDateOfBirth] = useState(contact?.dateOfBirth ?? null);
+  useEffect(() => setDateOfBirth(contact?.dateOfBirth ?? null), [contact?.id, contact?.dateOfBirth]);
   return (
     <section id="contact-panel" class="contact" aria-labelledby="contact-h">
       <h3 id="contact-h">Contact</h3>
@@ -413,9 +427,11 @@ function ContactPanel({ contact, conv, session, onErased }: {
         <dt>Conversation started</dt>
         <dd>{fullDateTime(conv.createdAt)}</dd>
       </dl>
+      {contact && <DateOfBirthSection key={`dob-${contactId}`} contactId={contactId} value={dateOfBirth} onSaved={setDateOfBirth} />}
+      <MergeSection key={`merge-${contactId}`} contactId={contactId} name={name} conversations={conversations} onMerged={onMerged} />
       <ConsentSection key={`consent-${contactId}`} contactId={contactId} channel={conv.channel} />
       {session.user.role !== 'agent' && (
-        <RecordTools key={`records-${contactId}`} contactId={contactId} name={contact?.displayName?.trim() || contactName(conv)} onErased={() => onErased(contactId)} />
+        <RecordTools key={`records-${contactId}`} contactId={contactId} name={name} onErased={() => onErased(contactId)} />
       )}
     </section>
   );

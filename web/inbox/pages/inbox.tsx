@@ -5,6 +5,7 @@ import { errorMessage, isAbort } from '../lib/api.ts';
 import { CHANNEL_LABELS, contactName, initials, oneLine, plural } from '../lib/format.ts';
 import type { LiveContext as ListLiveContext } from '../lib/list.ts';
 import { emptyList, listReducer, neighbour, viewQuery } from '../lib/list.ts';
+import type { MergeCandidate } from '../lib/records.ts';
 import type { Filter, ListView } from '../lib/routes.ts';
 import { CHANNEL_VALUES, conversationPath, FILTERS, inboxPath } from '../lib/routes.ts';
 import { isTypingTarget, shortcutFor } from '../lib/shortcuts.ts';
@@ -144,6 +145,15 @@ export function InboxPage({ session, view, conversationId }: { session: Session;
     // The conversation and its controls are gone: continue from the list's heading.
     requestAnimationFrame(() => document.getElementById('list-h')?.focus());
   }, []);
+  /** Where a merge brought us: that conversation takes focus to its heading once loaded. */
+  const [mergedTo, setMergedTo] = useState<string | null>(null);
+  const onMerged = useCallback((into: MergeCandidate) => {
+    setMergedTo(into.conversationId);
+    navigate(conversationPath(into.conversationId, live.current.view));
+    void loadFirst(undefined, true);
+    loadCounts();
+    announce('Contacts merged.');
+  }, [loadFirst]);
 
   // ---- Selection and keyboard
 
@@ -294,6 +304,9 @@ export function InboxPage({ session, view, conversationId }: { session: Session;
             onSummary={onSummary}
             onRead={onRead}
             onErased={onErased}
+            conversations={list.items}
+            onMerged={onMerged}
+            focusHeading={mergedTo === conversationId}
           />
         ) : (
           <section class="conv empty" aria-label="Conversation">
