@@ -14,7 +14,7 @@ import { mayHaveBeenApplied, PermanentError, RetryableError } from '../../jobs/e
 import type { JobWorker } from '../../jobs/worker.ts';
 import type { Logger } from '../../log.ts';
 import type { Job, Store } from '../../store/types.ts';
-import type { SlackApi } from './api.ts';
+import type { PostArgs, SlackApi } from './api.ts';
 import { parseNote, slackToPlain } from './format.ts';
 import { ACTIONS, renderDeliveryProblem, renderParent, renderPatientReply, renderStaffMirror } from './render.ts';
 import { blockActionsSchema, eventCallbackSchema, messageEventSchema, type SlackMessageEvent } from './schema.ts';
@@ -70,57 +70,58 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     });
   };
 
-  worker.register(jobKinds.slackPost, async (job) => {
+  /**
+   * Posts once per delivery key: when an earlier attempt may have reached Slack, the channel (or
+   * thread) is searched for it first. Returns the ts of the post, earlier or new.
+   */
+  const postOnce = async (job: Job, post: PostArgs): Promise<string> => {
+    const earlier = mayHaveBeenApplied(job)
+      ? await api.findDelivered(post.channel, post.deliveryKey, job.createdAt / 1000 - LOOKBACK_SECONDS, post.threadTs)
+      : undefined;
+    return earlier ?? api.postMessage(post);
+  };
+
+  /** The conversation and message a job names. */
+  const loadMessage = async (job: Job) => {
     const { conversationId, messageId } = postPayload.parse(job.payload);
     const conversation = await loadConversation(job, conversationId);
     const message = await store.getMessage(conversation.orgId, messageId);
     if (!message) throw new PermanentError('message not found');
-    const deliveryKey = `msg-${message.id}`;
-    const oldest = job.createdAt / 1000 - LOOKBACK_SECONDS;
-    const isRetry = mayHaveBeenApplied(job);
+    return { conversation, message };
+  };
 
+  worker.register(jobKinds.slackPost, async (job) => {
+    const { conversation, message } = await loadMessage(job);
+    const deliveryKey = `msg-${message.id}`;
     if (!conversation.slackThreadTs) {
       // The first message opens the thread: the parent carries it, with the Claim/Resolve buttons.
       const channel = config.channelId;
-      let ts = isRetry ? await api.findDelivered(channel, deliveryKey, oldest) : undefined;
-      if (!ts) ts = await api.postMessage({ channel, deliveryKey, ...(await parentView(conversation, message.body)) });
+      const ts = await postOnce(job, { channel, deliveryKey, ...(await parentView(conversation, message.body)) });
       await store.updateConversation(conversation.orgId, conversation.id, { slackChannelId: channel, slackThreadTs: ts });
       return;
     }
-    const channel = conversation.slackChannelId ?? config.channelId;
-    const threadTs = conversation.slackThreadTs;
-    const already = isRetry ? await api.findDelivered(channel, deliveryKey, oldest, threadTs) : undefined;
-    if (already) return;
-    await api.postMessage({ channel, threadTs, deliveryKey, ...renderPatientReply(await contentMode(conversation.orgId), conversation, message.body) });
+    await postOnce(job, {
+      channel: conversation.slackChannelId ?? config.channelId, threadTs: conversation.slackThreadTs, deliveryKey,
+      ...renderPatientReply(await contentMode(conversation.orgId), conversation, message.body),
+    });
   });
 
   worker.register(jobKinds.slackMirror, async (job) => {
-    const { conversationId, messageId } = postPayload.parse(job.payload);
-    const conversation = await loadConversation(job, conversationId);
-    const message = await store.getMessage(conversation.orgId, messageId);
-    if (!message) throw new PermanentError('message not found');
+    const { conversation, message } = await loadMessage(job);
     // A conversation that never reached Slack has no thread to keep in step.
     if (!conversation.slackThreadTs || !conversation.slackChannelId) return;
     const rendered = renderStaffMirror(await contentMode(conversation.orgId), message);
     if (!rendered) return;
-    const deliveryKey = `msg-${message.id}`;
-    const channel = conversation.slackChannelId;
-    const threadTs = conversation.slackThreadTs;
-    if (mayHaveBeenApplied(job)
-      && await api.findDelivered(channel, deliveryKey, job.createdAt / 1000 - LOOKBACK_SECONDS, threadTs)) return;
-    await api.postMessage({ channel, threadTs, deliveryKey, ...rendered });
+    await postOnce(job, { channel: conversation.slackChannelId, threadTs: conversation.slackThreadTs, deliveryKey: `msg-${message.id}`, ...rendered });
   });
 
   worker.register(jobKinds.slackDeliveryProblem, async (job) => {
-    const { conversationId, messageId } = postPayload.parse(job.payload);
-    const conversation = await loadConversation(job, conversationId);
-    const message = await store.getMessage(conversation.orgId, messageId);
-    if (!message || !conversation.slackThreadTs || !conversation.slackChannelId) return;
-    const deliveryKey = `delivery-${message.id}-${message.deliveryStatus ?? ''}`;
-    const channel = conversation.slackChannelId;
-    const threadTs = conversation.slackThreadTs;
-    if (mayHaveBeenApplied(job) && await api.findDelivered(channel, deliveryKey, job.createdAt / 1000 - LOOKBACK_SECONDS, threadTs)) return;
-    await api.postMessage({ channel, threadTs, deliveryKey, ...renderDeliveryProblem(message, conversation.channel) });
+    const { conversation, message } = await loadMessage(job);
+    if (!conversation.slackThreadTs || !conversation.slackChannelId) return;
+    await postOnce(job, {
+      channel: conversation.slackChannelId, threadTs: conversation.slackThreadTs,
+      deliveryKey: `delivery-${message.id}-${message.deliveryStatus ?? ''}`, ...renderDeliveryProblem(message, conversation.channel),
+    });
   });
 
   worker.register(jobKinds.slackUpdate, async (job) => {
