@@ -3,9 +3,10 @@ import type { InboxSettings, Role } from '../../domain/types.ts';
 import { newId } from '../../domain/ids.ts';
 import { AppError } from '../../errors.ts';
 import type { AuditTrail } from '../../features/audit.ts';
-import { ROLE_RANK, type Authenticated, type StaffAuth } from '../../features/staff-auth.ts';
+import { ROLE_RANK, type StaffAuth } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import type { ApiRegistry } from './registry.ts';
+import { staffActor } from './session-guard.ts';
 import { staffAccountSchema, toStaffAccount } from './present.ts';
 
 const roleSchema = z.enum(['owner', 'admin', 'agent']);
@@ -35,7 +36,6 @@ export interface AdminRouteDeps {
 
 export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
   const { store, auth, audit } = deps;
-  const actor = (a: Authenticated, ip: string) => ({ type: 'staff' as const, id: a.account.id, orgId: a.org.id, ip, role: a.account.role });
 
   api.route({
     method: 'GET', url: '/api/admin/users', tag: 'admin', access: 'admin', summary: 'Staff accounts of the practice',
@@ -51,7 +51,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
     body: z.object({ email: z.string().trim().email().max(254), role: roleSchema, displayName: z.string().trim().max(80).optional() }).strict(),
     response: { status: 201, schema: z.object({ user: staffAccountSchema, enrolmentUrl: z.string(), expiresAt: z.string() }) },
     handler: async ({ auth: a, body, ip }) => {
-      const r = await auth.createAccount({ orgId: a.org.id, email: body.email, role: body.role, ...(body.displayName ? { displayName: body.displayName } : {}) }, actor(a, ip));
+      const r = await auth.createAccount({ orgId: a.org.id, email: body.email, role: body.role, ...(body.displayName ? { displayName: body.displayName } : {}) }, staffActor(a, ip));
       return { user: toStaffAccount(r.account), enrolmentUrl: r.enrolmentUrl, expiresAt: new Date(r.expiresAt).toISOString() };
     },
   });
@@ -66,7 +66,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
       if (!target || !target.email) throw new AppError('not_found', 404, 'Staff member not found');
       const mine = ROLE_RANK[a.account.role];
       const denied = async (reason: string, message: string) => {
-        await audit.record(store, actor(a, ip), 'staff.update', 'denied', { type: 'staff', id: target.id }, { reason });
+        await audit.record(store, staffActor(a, ip), 'staff.update', 'denied', { type: 'staff', id: target.id }, { reason });
         throw new AppError('forbidden', 403, message);
       };
       if (ROLE_RANK[target.role] > mine) await denied('target_above_actor', 'You cannot change an account with a higher role than your own');
@@ -84,7 +84,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
       await store.transaction(async (tx) => {
         await tx.auth.updateAccount(a.org.id, target.id, patch);
         if (body.disabled) await tx.auth.revokeAllSessions(target.id, Date.now());
-        await audit.record(tx, actor(a, ip), 'staff.update', 'success', { type: 'staff', id: target.id }, { ...patch });
+        await audit.record(tx, staffActor(a, ip), 'staff.update', 'success', { type: 'staff', id: target.id }, { ...patch });
       });
       return { user: toStaffAccount((await store.auth.getAccount(a.org.id, target.id))!) };
     },
@@ -96,7 +96,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
     response: { schema: z.object({ enrolmentUrl: z.string(), expiresAt: z.string() }) },
     handler: async ({ auth: a, params, ip }) => {
       if (params.id === a.account.id) throw new AppError('forbidden', 403, 'Ask another administrator to reset your own account');
-      const r = await auth.reissueEnrolment(a.org.id, params.id, actor(a, ip));
+      const r = await auth.reissueEnrolment(a.org.id, params.id, staffActor(a, ip));
       return { enrolmentUrl: r.enrolmentUrl, expiresAt: new Date(r.expiresAt).toISOString() };
     },
   });
@@ -126,7 +126,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
       await store.transaction(async (tx) => {
         if (body.settings) await tx.updateInboxSettings(a.org.id, inbox.id, body.settings);
         if (body.name) await tx.renameInbox(a.org.id, inbox.id, body.name);
-        await audit.record(tx, actor(a, ip), 'inbox.update', 'success', { type: 'inbox', id: inbox.id }, { fields: Object.keys(body) });
+        await audit.record(tx, staffActor(a, ip), 'inbox.update', 'success', { type: 'inbox', id: inbox.id }, { fields: Object.keys(body) });
       });
       return inboxView((await store.getInbox(a.org.id, inbox.id))!);
     },
@@ -162,7 +162,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
       };
       await store.transaction(async (tx) => {
         await tx.updateOrganizationSettings(a.org.id, settings);
-        await audit.record(tx, actor(a, ip), 'slack.content_mode', 'success', { type: 'organization', id: a.org.id },
+        await audit.record(tx, staffActor(a, ip), 'slack.content_mode', 'success', { type: 'organization', id: a.org.id },
           { mode: body.mode, ...(body.mode === 'full' ? { attestation: body.attestation } : {}) });
       });
       return slackView(a.org.id);
@@ -188,7 +188,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
     handler: async ({ auth: a, body, ip }) => {
       const c = { id: newId('cr'), orgId: a.org.id, ...body };
       if (!(await store.inbox.createCanned(c))) throw new AppError('shortcut_taken', 409, 'That shortcut is already used');
-      await audit.record(store, actor(a, ip), 'canned.create', 'success', { type: 'canned_response', id: c.id });
+      await audit.record(store, staffActor(a, ip), 'canned.create', 'success', { type: 'canned_response', id: c.id });
       return { id: c.id, shortcut: c.shortcut, title: c.title, body: c.body };
     },
   });
@@ -204,7 +204,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
         throw new AppError('shortcut_taken', 409, 'That shortcut is already used');
       }
       if (!ok) throw new AppError('not_found', 404, 'Saved answer not found');
-      await audit.record(store, actor(a, ip), 'canned.update', 'success', { type: 'canned_response', id: params.id });
+      await audit.record(store, staffActor(a, ip), 'canned.update', 'success', { type: 'canned_response', id: params.id });
     },
   });
 
@@ -213,7 +213,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
     params: idParams,
     handler: async ({ auth: a, params, ip }) => {
       if (!(await store.inbox.deleteCanned(a.org.id, params.id))) throw new AppError('not_found', 404, 'Saved answer not found');
-      await audit.record(store, actor(a, ip), 'canned.delete', 'success', { type: 'canned_response', id: params.id });
+      await audit.record(store, staffActor(a, ip), 'canned.delete', 'success', { type: 'canned_response', id: params.id });
     },
   });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AuditTrail } from '../../features/audit.ts';
 import type { Store } from '../../store/types.ts';
 import type { ApiRegistry } from './registry.ts';
+import { staffActor } from './session-guard.ts';
 
 const entrySchema = z.object({
   id: z.number(), at: z.string(), actorType: z.string(), actorId: z.string().nullable(), ip: z.string().nullable(),
@@ -39,7 +40,7 @@ export function auditRoutes(api: ApiRegistry, { store, audit }: { store: Store; 
     query: z.object({ format: z.enum(['csv', 'json']).default('csv') }).strict(),
     handler: async ({ auth, query, reply, ip }) => {
       const rows = (await store.audit.list(auth.org.id, EXPORT_MAX)).reverse().map(view);
-      await audit.record(store, { type: 'staff', id: auth.account.id, orgId: auth.org.id, ip }, 'audit.export', 'success', undefined, { format: query.format, records: rows.length });
+      await audit.record(store, staffActor(auth, ip), 'audit.export', 'success', undefined, { format: query.format, records: rows.length });
       const name = `bedside-audit-${new Date().toISOString().slice(0, 10)}.${query.format}`;
       reply.header('content-disposition', `attachment; filename="${name}"`).header('cache-control', 'no-store');
       if (query.format === 'json') return reply.type('application/json').send(JSON.stringify(rows, null, 2));

@@ -7,6 +7,7 @@ import type { ConversationService } from '../../features/conversations.ts';
 import type { Authenticated } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import type { ApiRegistry } from './registry.ts';
+import { staffActor } from './session-guard.ts';
 import { conversationSummarySchema, messageSchema, toApiMessage, toSummary } from './present.ts';
 
 const CHANNELS = ['web', 'sms', 'email', 'messenger', 'whatsapp', 'viber'] as const;
@@ -42,7 +43,6 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
     if (!row) throw new AppError('not_found', 404, 'Conversation not found');
     return toSummary(row);
   };
-  const actor = (auth: Authenticated, ip: string) => ({ type: 'staff' as const, id: auth.account.id, orgId: auth.org.id, ip });
 
   api.route({
     method: 'GET', url: '/api/conversations', tag: 'conversations', access: 'agent', summary: 'One page of the conversation list, newest activity first',
@@ -91,7 +91,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
         store.inbox.contactHistory(auth.org.id, c.contactId, HISTORY_PAGE + 1), store.inbox.contactChannels(auth.org.id, c.contactId),
         store.records.dateOfBirth(auth.org.id, c.contactId),
       ]);
-      await audit.record(store, actor(auth, ip), 'conversation.open', 'success', { type: 'conversation', id: c.id });
+      await audit.record(store, staffActor(auth, ip), 'conversation.open', 'success', { type: 'conversation', id: c.id });
       const page = history.slice(-HISTORY_PAGE);
       return {
         conversation,
@@ -129,7 +129,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
         conversation: c, staff: auth.account, body: body.body.trim(), internal: body.internal,
         source: 'inbox', sourceId: `${auth.account.id}:${body.clientId}`,
       });
-      await audit.record(store, actor(auth, ip), body.internal ? 'message.note' : 'message.send', 'success', { type: 'message', id: String(message.id) });
+      await audit.record(store, staffActor(auth, ip), body.internal ? 'message.note' : 'message.send', 'success', { type: 'message', id: String(message.id) });
       return { message: toApiMessage(message, c.channel as ChannelKind) };
     },
   });
@@ -146,7 +146,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
         if (!target || target.status === 'disabled') throw new AppError('not_found', 404, 'Staff member not found');
       }
       await conversations.assign(c, body.staffId);
-      await audit.record(store, actor(auth, ip), 'conversation.assign', 'success', { type: 'conversation', id: c.id }, { assigneeId: body.staffId });
+      await audit.record(store, staffActor(auth, ip), 'conversation.assign', 'success', { type: 'conversation', id: c.id }, { assigneeId: body.staffId });
       return { conversation: await summary(auth, c.id) };
     },
   });
@@ -160,7 +160,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
         const c = await load(auth, params.id);
         if (action === 'resolve') await conversations.resolve(c, auth.account);
         else await conversations.reopen(c);
-        await audit.record(store, actor(auth, ip), `conversation.${action}`, 'success', { type: 'conversation', id: c.id });
+        await audit.record(store, staffActor(auth, ip), `conversation.${action}`, 'success', { type: 'conversation', id: c.id });
         return { conversation: await summary(auth, c.id) };
       },
     });
@@ -193,7 +193,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
     response: { schema: z.object({ items: z.array(z.object({ message: messageSchema, conversationId: z.string() })) }) },
     handler: async ({ auth, query, ip }) => {
       const hits = await store.inbox.searchMessages(auth.org.id, query.q, query.limit);
-      await audit.record(store, actor(auth, ip), 'message.search', 'success', undefined, { results: hits.length });
+      await audit.record(store, staffActor(auth, ip), 'message.search', 'success', undefined, { results: hits.length });
       return { items: hits.map((m) => ({ message: toApiMessage(m, m.channel), conversationId: m.conversationId })) };
     },
   });

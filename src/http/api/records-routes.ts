@@ -6,13 +6,13 @@ import { contactExportHtml, type RecordsService } from '../../features/records.t
 import type { Authenticated } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import type { ApiRegistry } from './registry.ts';
+import { staffActor } from './session-guard.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const consentChannels = ['sms', 'email', 'messenger', 'whatsapp', 'viber', 'web'] as const;
 
 export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: RecordsService; audit: AuditTrail }): void {
   const { store, records, audit } = deps;
-  const actor = (a: Authenticated, ip: string) => ({ type: 'staff' as const, id: a.account.id, orgId: a.org.id, ip });
   const requireContact = async (a: Authenticated, id: string) => {
     if (!(await store.getContact(a.org.id, id))) throw new AppError('not_found', 404, 'Contact not found');
   };
@@ -22,7 +22,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
     summary: "A patient's whole record: JSON, or a readable page to print or save as PDF",
     params: idParams, query: z.object({ format: z.enum(['json', 'html']).default('json') }).strict(),
     handler: async ({ auth, params, query, reply, ip }) => {
-      const x = await records.exportContact(auth.org.id, params.id, actor(auth, ip), query.format);
+      const x = await records.exportContact(auth.org.id, params.id, staffActor(auth, ip), query.format);
       // The printable page opens in the browser (to read or print to PDF); JSON downloads.
       reply.header('cache-control', 'no-store')
         .header('content-disposition', `${query.format === 'html' ? 'inline' : 'attachment'}; filename="patient-record-${params.id}.${query.format}"`);
@@ -38,7 +38,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
     summary: 'Erase a contact and everything about them (right to erasure); refused under legal hold',
     params: idParams,
     response: { schema: z.object({ erased: z.object({ conversations: z.number(), messages: z.number() }) }) },
-    handler: async ({ auth, params, ip }) => ({ erased: await records.erase(auth.org.id, params.id, actor(auth, ip)) }),
+    handler: async ({ auth, params, ip }) => ({ erased: await records.erase(auth.org.id, params.id, staffActor(auth, ip)) }),
   });
 
   api.route({
@@ -50,7 +50,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
       z.object({ hold: z.literal(false) }).strict(),
     ]),
     handler: async ({ auth, params, body, ip }) => {
-      await records.setLegalHold(auth.org.id, params.id, body.hold ? { reason: body.reason } : null, actor(auth, ip));
+      await records.setLegalHold(auth.org.id, params.id, body.hold ? { reason: body.reason } : null, staffActor(auth, ip));
     },
   });
 
@@ -60,7 +60,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
     params: idParams, body: z.object({ dateOfBirth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable() }).strict(),
     handler: async ({ auth, params, body, ip }) => {
       if (!(await store.records.setDateOfBirth(auth.org.id, params.id, body.dateOfBirth))) throw new AppError('not_found', 404, 'Contact not found');
-      await audit.record(store, actor(auth, ip), 'contact.update', 'success', { type: 'contact', id: params.id }, { field: 'date_of_birth' });
+      await audit.record(store, staffActor(auth, ip), 'contact.update', 'success', { type: 'contact', id: params.id }, { field: 'date_of_birth' });
     },
   });
 
@@ -78,7 +78,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
       const org = await store.getOrganization(auth.org.id);
       await store.transaction(async (tx) => {
         await tx.updateOrganizationSettings(auth.org.id, { ...org?.settings, channelContent: { ...org?.settings?.channelContent, [body.channel]: body.mode } });
-        await audit.record(tx, actor(auth, ip), 'settings.channel_content', 'success', { type: 'organization', id: auth.org.id }, { ...body });
+        await audit.record(tx, staffActor(auth, ip), 'settings.channel_content', 'success', { type: 'organization', id: auth.org.id }, { ...body });
       });
       return { channel: body.channel, mode: body.mode };
     },
@@ -95,7 +95,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
       await requireContact(auth, body.intoContactId);
       const r = await store.transaction(async (tx) => {
         const moved = await tx.records.mergeContacts(auth.org.id, params.id, body.intoContactId);
-        await audit.record(tx, actor(auth, ip), 'contact.merge', 'success', { type: 'contact', id: body.intoContactId },
+        await audit.record(tx, staffActor(auth, ip), 'contact.merge', 'success', { type: 'contact', id: body.intoContactId },
           { mergedContactId: params.id, conversations: moved.conversations });
         return moved;
       });
@@ -132,7 +132,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
           contactId: params.id, channel: body.channel, granted: body.granted, wording: body.wording, source: 'staff',
           recordedBy: auth.account.id, recordedAt: Date.now(),
         });
-        await audit.record(tx, actor(auth, ip), 'contact.consent', 'success', { type: 'contact', id: params.id }, { channel: body.channel, granted: body.granted });
+        await audit.record(tx, staffActor(auth, ip), 'contact.consent', 'success', { type: 'contact', id: params.id }, { channel: body.channel, granted: body.granted });
         return c;
       });
       return consentView(consent);
@@ -152,7 +152,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
       const org = await store.getOrganization(auth.org.id);
       await store.transaction(async (tx) => {
         await tx.updateOrganizationSettings(auth.org.id, { ...org?.settings, retentionDays: body.retentionDays });
-        await audit.record(tx, actor(auth, ip), 'settings.retention', 'success', { type: 'organization', id: auth.org.id }, { retentionDays: body.retentionDays });
+        await audit.record(tx, staffActor(auth, ip), 'settings.retention', 'success', { type: 'organization', id: auth.org.id }, { retentionDays: body.retentionDays });
       });
       return { retentionDays: body.retentionDays };
     },

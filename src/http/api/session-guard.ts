@@ -6,7 +6,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import { AppError } from '../../errors.ts';
-import type { AuditTrail } from '../../features/audit.ts';
+import type { Actor, AuditTrail } from '../../features/audit.ts';
+import type { Role } from '../../domain/types.ts';
 import { ROLE_RANK, type Authenticated, type IssuedSession, type StaffAuth } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import type { Access } from './registry.ts';
@@ -18,6 +19,22 @@ function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** True when the browser says the request comes from another site (a missing Origin is not). */
+export function isCrossOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
+/** The signed-in staff member as the audit trail names them. */
+export function staffActor(auth: Authenticated, ip: string): Actor & { role: Role } {
+  return { type: 'staff', id: auth.account.id, orgId: auth.org.id, ip, role: auth.account.role };
 }
 
 export class SessionGuard {
@@ -48,15 +65,7 @@ export class SessionGuard {
    * browsers send Origin on such requests, and a cross-site form cannot send JSON.
    */
   private checkOrigin(req: FastifyRequest): void {
-    const origin = req.headers.origin;
-    if (!origin) return;
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      throw new AppError('origin_mismatch', 403, 'Request origin not allowed');
-    }
-    if (host !== req.headers.host) throw new AppError('origin_mismatch', 403, 'Request origin not allowed');
+    if (isCrossOrigin(req)) throw new AppError('origin_mismatch', 403, 'Request origin not allowed');
   }
 
   async check(req: FastifyRequest, access: Access): Promise<Authenticated | undefined> {
@@ -66,7 +75,7 @@ export class SessionGuard {
     // Background refreshes (the inbox's live re-fetches) do not count as the person being active.
     const activity = req.headers['x-bedside-background'] !== '1';
     const auth = await this.auth.authenticate(this.token(req), activity);
-    const actor = { type: 'staff' as const, id: auth.account.id, orgId: auth.org.id, ip: req.ip };
+    const actor = staffActor(auth, req.ip);
     if (changing) {
       const given = req.headers['x-csrf-token'];
       if (typeof given !== 'string' || !sameText(given, auth.session.csrfToken)) {

@@ -14,7 +14,7 @@ import type { ConversationService } from '../../features/conversations.ts';
 import type { OrgEvent } from '../../features/events.ts';
 import type { Authenticated, StaffAuth } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
-import type { SessionGuard } from './session-guard.ts';
+import { isCrossOrigin, type SessionGuard } from './session-guard.ts';
 import { toApiMessage, toSummary } from './present.ts';
 
 const SESSION_CHECK_MS = 30_000;
@@ -40,8 +40,8 @@ export async function staffSocketRoutes(app: FastifyInstance, deps: StaffSocketD
   app.get('/api/ws', {
     websocket: true,
     preValidation: async (req, reply) => {
-      const origin = req.headers.origin;
-      if (origin && (() => { try { return new URL(origin).host !== req.headers.host; } catch { return true; } })()) {
+      // Same-origin only: a page elsewhere must not ride the staff member's cookie (CSWSH).
+      if (isCrossOrigin(req)) {
         return reply.code(403).send(errorBody('origin_mismatch', 'Request origin not allowed'));
       }
       try {
