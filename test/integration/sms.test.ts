@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, SLACK, STAFF, startHarness, TWILIO, type Harness } from '../support/harness.ts';
 import { enrolStaff } from '../support/staff.ts';
 import { WidgetClient } from '../support/widget-client.ts';
-import type { TwilioEmulator } from '../emulators/twilio/index.ts';
+import { twilioSignature, type TwilioEmulator } from '../emulators/twilio/index.ts';
 
 const PATIENT = '+14155550123';
 let h: Harness;
@@ -55,6 +55,20 @@ describe('SMS through Twilio', () => {
     expect(JSON.parse(forged.body)).toEqual({ error: { code: 'unauthorized', message: 'Unauthorized' } });
     const bad = await fetch(`${h.url}/webhooks/twilio/sms`, { method: 'POST', body: 'MessageSid=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(bad.status).toBe(401);
+
+    // Correctly signed but not a Twilio message, or not from a phone number: 400, nothing stored.
+    const signedPost = (params: Record<string, string>) => fetch(`${h.url}/webhooks/twilio/sms`, {
+      method: 'POST', body: new URLSearchParams(params).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(TWILIO.authToken, `${h.url}/webhooks/twilio/sms`, params) },
+    });
+    const malformed = await signedPost({ MessageSid: 'not-a-sid', AccountSid: TWILIO.accountSid, From: PATIENT, To: TWILIO.from, Body: 'x' });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: { code: 'invalid_payload', message: 'Unsupported Twilio payload' } });
+    const shortCode = await signedPost({ MessageSid: `SM${'0'.repeat(32)}`, AccountSid: TWILIO.accountSid, From: '12345', To: TWILIO.from, Body: 'x' });
+    expect(shortCode.status).toBe(400);
+    const statusBad = await fetch(`${h.url}/webhooks/twilio/status`, { method: 'POST', body: 'MessageSid=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(statusBad.status).toBe(401);
+    expect(h.slack.posts(SLACK.channelId)).toHaveLength(1);
   });
 
   it('honours STOP: one confirmation, then no reply reaches the number and staff see why; START lifts it', async () => {
