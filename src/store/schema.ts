@@ -103,6 +103,19 @@ export interface JobsTable {
   createdAt: number; updatedAt: number;
 }
 
+export interface SlackInstallationsTable {
+  orgId: string; teamId: string; teamName: string; appId: string | null; botUserId: string; scope: string;
+  /** Sealed (organization data key); null once revoked. */
+  botToken: string | null;
+  status: string; defaultChannelId: string | null; installedBy: string | null; installedAt: number;
+  revokedAt: number | null; revokedReason: string | null;
+}
+
+export interface SlackOauthStatesTable {
+  stateHash: string; orgId: string; staffId: string; sessionHash: string; browserHash: string;
+  createdAt: number; expiresAt: number; usedAt: number | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   inboxes: InboxesTable;
@@ -122,4 +135,6 @@ export interface Database {
   messageTerms: MessageTermsTable;
   consents: ConsentsTable;
   secureLinks: SecureLinksTable;
+  slackInstallations: SlackInstallationsTable;
+  slackOauthStates: SlackOauthStatesTable;
 }
