@@ -218,6 +218,11 @@ describe('two practices, two workspaces', () => {
     const view = await adminA.client.get<Record<string, unknown>>('/api/admin/slack');
     expect(view.body).toMatchObject({ mode: 'oauth', connected: true, channelId: null, workspace: { teamId: 'T0PRACTICEA', status: 'connected' } });
     expect(JSON.stringify(view.body)).not.toContain('xoxb-');
+    const viewB = await adminB.client.get<Record<string, unknown>>('/api/admin/slack');
+    expect(viewB.body).toMatchObject({ workspace: { teamId: 'T0PRACTICEB' } });
+    expect(JSON.stringify(viewB.body)).not.toContain('T0PRACTICEA');
+    // Tokens and codes stay out of the logs.
+    for (const token of slackApp.tokensOf(wsA.teamId)) expect(h.logs()).not.toContain(token);
     const channels = await adminA.client.get<{ items: Array<{ id: string }> }>('/api/admin/slack/channels');
     expect(channels.body.items.map((c) => c.id).sort()).toEqual([SECOND_CHANNEL, CHANNEL].sort());
     for (const c of [adminA.client, adminB.client]) {
