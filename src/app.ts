@@ -96,9 +96,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // A Slack call must give up well before its job's lease ends, or a second run could overlap it.
   const slackTimeoutMs = Math.min(10_000, config.jobs.leaseMs / 2);
   // One workspace from the environment, or one per practice installed by "Add to Slack".
-  const slackWorkspaces: SlackWorkspaces | undefined = config.slack
-    ? new EnvWorkspace(config.slack, slackTimeoutMs)
-    : config.slackApp ? await new InstalledWorkspaces(store, config.slackApp, slackTimeoutMs).load() : undefined;
+  const installed = config.slackApp && !config.slack ? await new InstalledWorkspaces(store, config.slackApp, slackTimeoutMs).load() : undefined;
+  const slackWorkspaces: SlackWorkspaces | undefined = config.slack ? new EnvWorkspace(config.slack, slackTimeoutMs) : installed;
+  const stopSlackRefresh = installed?.keepFresh(30_000, (err) => log.warn({ err }, 'slack installations not re-read'));
   const conversations = new ConversationService(store, bus, {
     slackEnabledFor: (orgId) => slackWorkspaces?.enabledFor(orgId) ?? false,
     onJobsQueued: () => worker.wake(),
@@ -218,6 +218,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         for (const client of http.websocketServer?.clients ?? []) client.close(1012, 'restarting');
         await http.close();
         scheduler.stop();
+        stopSlackRefresh?.();
         await worker.stop(config.shutdownGraceMs);
         await bus.close();
         await store.close();

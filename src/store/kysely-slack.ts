@@ -86,6 +86,17 @@ export class KyselySlackOps implements SlackStoreOps {
     return { ...r, createdAt: Number(r.createdAt), expiresAt: Number(r.expiresAt), usedAt };
   }
 
+  /** Data-key rotation: re-seals the token if it is under an older key version; returns 0 or 1. */
+  async reencrypt(orgId: string, currentPrefix: string): Promise<number> {
+    const r = await this.db.selectFrom('slackInstallations').selectAll().where('orgId', '=', orgId)
+      .where('botToken', 'is not', null).where('botToken', 'not like', `${currentPrefix}%`).executeTakeFirst();
+    if (!r?.botToken) return 0;
+    const token = await this.crypto.open(this.db, orgId, TABLE, 'bot_token', orgId, r.botToken);
+    await this.db.updateTable('slackInstallations').set({ botToken: await this.crypto.seal(this.db, orgId, TABLE, 'bot_token', orgId, token) })
+      .where('orgId', '=', orgId).execute();
+    return 1;
+  }
+
   async findConversationByThread(orgId: string, channelId: string, threadTs: string): Promise<Conversation | undefined> {
     const r = await this.db.selectFrom('conversations').selectAll()
       .where('orgId', '=', orgId).where('slackChannelId', '=', channelId).where('slackThreadTs', '=', threadTs).executeTakeFirst();

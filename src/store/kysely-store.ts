@@ -453,6 +453,7 @@ export class KyselyStore extends KyselyOps implements Store {
         .where('id', '=', m.id).execute();
       done++;
     }
+    if (done < limit) done += await this.slack.reencrypt(orgId, current.slice(0, -1));
     return done;
   }
 

@@ -232,6 +232,16 @@ describe('two practices, two workspaces', () => {
     expect((await h.app.store.slack.getInstallation(orgA))?.defaultChannelId).toBe(CHANNEL);
   });
 
+  it("re-seals the token under the practice's new data key when the key is rotated", async () => {
+    const version = await h.app.store.rotateDataKey(orgA);
+    while (await h.app.store.reencryptBatch(orgA, 50) > 0) { /* until done */ }
+    const db = new SqliteDatabase(join(h.app.config.dataDir, 'bedside.sqlite'), { readonly: true });
+    const sealed = (db.prepare('SELECT bot_token FROM slack_installations WHERE org_id = ?').get(orgA) as { bot_token: string }).bot_token;
+    db.close();
+    expect(sealed.startsWith(`e1.${version}.`)).toBe(true);
+    expect((await h.app.store.slack.getInstallation(orgA))?.botToken).toBe(slackApp.tokensOf(wsA.teamId)[0]);
+  });
+
   it("posts a patient of A to A's workspace and a patient of B to B's, never across", async () => {
     const va = await visitor(h.inbox);
     await va.say('Riverside patient question');

@@ -62,8 +62,20 @@ export class InstalledWorkspaces implements SlackWorkspaces {
   constructor(private readonly store: Store, private readonly config: SlackAppConfig, private readonly timeoutMs: number) {}
 
   async load(): Promise<this> {
-    for (const orgId of await this.store.slack.listActiveOrgIds()) this.active.add(orgId);
+    const active = new Set(await this.store.slack.listActiveOrgIds());
+    for (const orgId of this.active) if (!active.has(orgId)) this.active.delete(orgId);
+    for (const orgId of active) this.active.add(orgId);
     return this;
+  }
+
+  /**
+   * With several nodes, another one may have handled an install or a revocation: re-read which
+   * practices are connected every `everyMs`. Returns the function that stops it.
+   */
+  keepFresh(everyMs: number, onError: (err: unknown) => void): () => void {
+    const timer = setInterval(() => { this.load().catch(onError); }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   enabledFor(orgId: string): boolean {
