@@ -197,7 +197,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   if (config.slackApp && slackWorkspaces) {
     const installer = new SlackInstaller(store, slackWorkspaces, audit, config.slackApp, config.publicUrl, slackTimeoutMs);
-    slackInstallApiRoutes(api, { store, installer, workspaces: slackWorkspaces, audit, publicUrl: config.publicUrl });
+    slackInstallApiRoutes(api, { app: config.slackApp, store, installer, workspaces: slackWorkspaces, audit, publicUrl: config.publicUrl });
     await http.register(slackOAuthCallbackRoute, { installer, publicUrl: config.publicUrl });
   }
 

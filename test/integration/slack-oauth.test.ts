@@ -354,4 +354,18 @@ describe('two practices, two workspaces', () => {
     await va.say('Riverside after B was revoked');
     await wsA.waitFor(() => wsA.posts().find((p) => JSON.stringify(p.blocks ?? p.text).includes('Riverside after B was revoked')));
   });
+
+  it('lets an admin disconnect Slack: the app is removed from the workspace and the token deleted', async () => {
+    const token = (await h.app.store.slack.getInstallation(orgA))?.botToken;
+    const r = await adminA.client.call<Record<string, unknown>>('DELETE', '/api/admin/slack/installation');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ connected: false, workspace: { status: 'disconnected', revokedReason: 'removed_by_admin' } });
+    expect(await h.app.store.slack.getInstallation(orgA)).toMatchObject({ botToken: null, status: 'revoked' });
+    // Slack no longer accepts the token, and its app_uninstalled event changes nothing more.
+    const check = await fetch(`${slackApp.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token ?? ''}` } });
+    expect(await check.json()).toEqual({ ok: false, error: 'token_revoked' });
+    expect((await adminA.client.call('DELETE', '/api/admin/slack/installation')).status).toBe(409);
+    const agent = await enrolStaff(h, 'agent', 'agent2@riverside.test', orgA);
+    expect((await agent.client.call('DELETE', '/api/admin/slack/installation')).status).toBe(403);
+  });
 });

@@ -113,6 +113,11 @@ export class SlackApi {
     return out;
   }
 
+  /** apps.uninstall: removes the app from this token's workspace (needs the app's client credentials). */
+  async uninstall(clientId: string, clientSecret: string): Promise<void> {
+    await this.call(() => this.client.apps.uninstall({ client_id: clientId, client_secret: clientSecret }));
+  }
+
   private botUserId: Promise<string | undefined> | undefined;
 
   /** This app's own bot user id (auth.test), looked up once. */

@@ -18,6 +18,8 @@ export const INSTALL_COOKIE = 'bedside_slack_install';
 const channelId = z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'a Slack channel id such as C0123456789');
 
 export interface SlackInstallDeps {
+  /** The app's client credentials, for apps.uninstall. */
+  app: { clientId: string; clientSecret: string };
   store: Store;
   installer: SlackInstaller;
   workspaces: SlackWorkspaces;
@@ -85,6 +87,28 @@ export function slackInstallApiRoutes(api: ApiRegistry, deps: SlackInstallDeps):
       await store.transaction(async (tx) => {
         await tx.slack.setDefaultChannel(a.org.id, body.channelId);
         await audit.record(tx, staffActor(a, ip), 'slack.default_channel', 'success', { type: 'organization', id: a.org.id }, { channelId: body.channelId });
+      });
+      await workspaces.refresh(a.org.id);
+      return slackConnection(store, workspaces.mode, a.org.id);
+    },
+  });
+
+  api.route({
+    method: 'DELETE', url: '/api/admin/slack/installation', tag: 'admin', access: 'admin',
+    summary: 'Disconnect Slack: removes the app from the practice\'s workspace and deletes its token',
+    handler: async ({ auth: a, ip }) => {
+      const ws = await workspaces.forOrg(a.org.id);
+      if (!ws) throw new AppError('slack_not_connected', 409, 'Slack is not connected for this practice');
+      let removedInSlack = true;
+      try {
+        await ws.api.uninstall(deps.app.clientId, deps.app.clientSecret);
+      } catch {
+        // The token is deleted here whatever Slack says; the app may then still be listed in Slack.
+        removedInSlack = false;
+      }
+      await store.transaction(async (tx) => {
+        await tx.slack.revokeInstallation(a.org.id, Date.now(), 'removed_by_admin');
+        await audit.record(tx, staffActor(a, ip), 'slack.uninstall', 'success', { type: 'organization', id: a.org.id }, { removedInSlack });
       });
       await workspaces.refresh(a.org.id);
       return slackConnection(store, workspaces.mode, a.org.id);

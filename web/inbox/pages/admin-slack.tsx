@@ -181,7 +181,35 @@ function WorkspaceConnection({ slack, onChange }: { slack: SlackSettings; onChan
         <span class="status open">Connected</span> Workspace <strong>{ws.teamName}</strong> since {fullDateTime(ws.installedAt)}.
       </p>
       <DefaultChannelForm channelId={slack.channelId} onChange={onChange} />
-      <p class="hint">To connect another workspace, remove Bedside from this one in Slack first (Settings, Manage apps).</p>
+      <DisconnectButton teamName={ws.teamName} onChange={onChange} />
+    </>
+  );
+}
+
+function DisconnectButton({ teamName, onChange }: { teamName: string; onChange: (s: SlackSettings) => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const disconnect = async () => {
+    if (busy || !window.confirm(`Remove Bedside from the Slack workspace ${teamName}? Nothing more will be posted there until it is added again.`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api('DELETE', '/api/admin/slack/installation');
+      onChange(await api<SlackSettings>('GET', '/api/admin/slack'));
+      announce('Slack disconnected.');
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <p class="hint">To connect another workspace, disconnect this one first.</p>
+      {error && <ErrorBox>{error}</ErrorBox>}
+      <div class="row-btns">
+        <button type="button" class="btn" aria-disabled={busy ? 'true' : undefined} onClick={disconnect}>{busy ? 'Disconnecting…' : 'Disconnect Slack'}</button>
+      </div>
     </>
   );
 }
