@@ -16,7 +16,8 @@ import { enrolStaff, type Enrolled, type StaffClient } from '../support/staff.ts
 import { WidgetClient } from '../support/widget-client.ts';
 
 const APP = { clientId: '2141029472.691202649728', clientSecret: 'app-client-secret-0123456789abcdef', signingSecret: 'app-signing-secret-0123456789' };
-const CHANNEL = 'C0FRONTDSK'; // the same channel id in both workspaces: only the team tells them apart
+const CHANNEL = 'C0FRONTDSK'; // practice A's front desk
+const CHANNEL_B = 'C0LAKESIDE'; // practice B's
 const SECOND_CHANNEL = 'C0PARKING1';
 
 let h: Harness;
@@ -80,9 +81,10 @@ function jobsOf(orgId: string): Array<{ kind: string; status: string; last_error
 beforeAll(async () => {
   wsA = await startSlackEmulator({ botToken: 'xoxb-workspace-a-internal', signingSecret: APP.signingSecret, teamId: 'T0PRACTICEA', teamName: 'Riverside', botUserId: 'U0BOTAAAAA' });
   wsB = await startSlackEmulator({ botToken: 'xoxb-workspace-b-internal', signingSecret: APP.signingSecret, teamId: 'T0PRACTICEB', teamName: 'Lakeside', botUserId: 'U0BOTBBBBB' });
+  wsA.addChannel(CHANNEL, 'front-desk');
+  wsA.addChannel(SECOND_CHANNEL, 'parking');
+  wsB.addChannel(CHANNEL_B, 'front-desk');
   for (const w of [wsA, wsB]) {
-    w.addChannel(CHANNEL, 'front-desk');
-    w.addChannel(SECOND_CHANNEL, 'parking');
     w.addUser({ id: STAFF.id, name: STAFF.name, realName: STAFF.realName, displayName: STAFF.displayName });
   }
   slackApp = await startSlackAppEmulator({ clientId: APP.clientId, clientSecret: APP.clientSecret, workspaces: [wsA, wsB] });
@@ -225,8 +227,8 @@ describe('two practices, two workspaces', () => {
     for (const token of slackApp.tokensOf(wsA.teamId)) expect(h.logs()).not.toContain(token);
     const channels = await adminA.client.get<{ items: Array<{ id: string }> }>('/api/admin/slack/channels');
     expect(channels.body.items.map((c) => c.id).sort()).toEqual([SECOND_CHANNEL, CHANNEL].sort());
-    for (const c of [adminA.client, adminB.client]) {
-      const r = await c.call('PUT', '/api/admin/slack/default-channel', { channelId: CHANNEL });
+    for (const [c, channelId] of [[adminA.client, CHANNEL], [adminB.client, CHANNEL_B]] as const) {
+      const r = await c.call('PUT', '/api/admin/slack/default-channel', { channelId });
       expect(r.status).toBe(200);
     }
     expect((await h.app.store.slack.getInstallation(orgA))?.defaultChannelId).toBe(CHANNEL);
@@ -248,7 +250,7 @@ describe('two practices, two workspaces', () => {
     const vb = await visitor(inboxB);
     await vb.say('Lakeside patient question');
     const postA = await wsA.waitFor(() => wsA.posts(CHANNEL).find((p) => !p.thread_ts));
-    const postB = await wsB.waitFor(() => wsB.posts(CHANNEL).find((p) => !p.thread_ts));
+    const postB = await wsB.waitFor(() => wsB.posts(CHANNEL_B).find((p) => !p.thread_ts));
     expect(JSON.stringify(postA.blocks)).toContain('Riverside patient question');
     expect(JSON.stringify(postB.blocks)).toContain('Lakeside patient question');
     expect(JSON.stringify(wsA.posts())).not.toContain('Lakeside');
@@ -261,7 +263,7 @@ describe('two practices, two workspaces', () => {
     const parentA = await wsA.waitFor(() => wsA.posts(CHANNEL).find((p) => !p.thread_ts && JSON.stringify(p.blocks).includes('park at Riverside')));
     await eventually(() => h.app.store.slack.findConversationByThread(orgA, CHANNEL, parentA.ts));
     const from = va.frames.length;
-    // Workspace B names A's thread (same channel id, same ts): nothing reaches A's patient.
+    // A callback from workspace B naming A's channel and thread: nothing reaches A's patient.
     const forged = await wsB.staffReply({ channel: CHANNEL, threadTs: parentA.ts, user: STAFF.id, text: 'Reply from the wrong practice' });
     expect(forged.status).toBe(200);
     await wsB.sendBlockAction({ user: STAFF.id, actionId: 'bedside_resolve', value: (await h.app.store.slack.findConversationByThread(orgA, CHANNEL, parentA.ts))?.id, channel: CHANNEL, messageTs: parentA.ts });
