@@ -196,7 +196,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
   }
   if (config.slackApp && slackWorkspaces) {
-    const installer = new SlackInstaller(store, slackWorkspaces, audit, config.slackApp, config.publicUrl, slackTimeoutMs);
+    const installer = new SlackInstaller(store, slackWorkspaces, audit, config.slackApp, config.publicUrl, config.sessions.idleMs, slackTimeoutMs);
     slackInstallApiRoutes(api, { app: config.slackApp, store, installer, workspaces: slackWorkspaces, audit, publicUrl: config.publicUrl });
     await http.register(slackOAuthCallbackRoute, { installer, publicUrl: config.publicUrl });
   }

@@ -61,6 +61,8 @@ export class SlackInstaller {
     private readonly audit: AuditTrail,
     private readonly config: SlackAppConfig,
     private readonly publicUrl: string,
+    /** The session's idle limit: a session that went idle meanwhile is over, as everywhere else. */
+    private readonly sessionIdleMs: number,
     private readonly timeoutMs = 10_000,
     private readonly now: () => number = Date.now,
   ) {
@@ -111,7 +113,8 @@ export class SlackInstaller {
     }
     const session = await this.store.auth.findSession(row.sessionHash);
     const account = session && await this.store.auth.getAccount(row.orgId, row.staffId);
-    if (!session || session.revokedAt !== null || session.expiresAt <= now || session.orgId !== row.orgId || session.staffId !== row.staffId
+    if (!session || session.revokedAt !== null || session.expiresAt <= now || now - session.lastSeenAt > this.sessionIdleMs
+      || session.orgId !== row.orgId || session.staffId !== row.staffId
       || !account || account.status !== 'active' || ROLE_RANK[account.role] < ROLE_RANK.admin) {
       return denied(actor, 'session_ended', refuse('slack_session_ended', 401, 'You were signed out before Slack sent you back. Sign in and start again.'));
     }
