@@ -9,10 +9,11 @@ import type { DestinationStream } from 'pino';
 import { MemoryBus } from './bus/memory-bus.ts';
 import type { Bus } from './bus/types.ts';
 import { ChannelRegistry } from './channels/registry.ts';
-import { SlackApi } from './channels/slack/api.ts';
 import { registerSlackHandlers } from './channels/slack/handlers.ts';
+import { slackConnection, slackInstallApiRoutes, slackOAuthCallbackRoute } from './channels/slack/install-routes.ts';
+import { SlackInstaller } from './channels/slack/oauth.ts';
 import { slackRoutes } from './channels/slack/routes.ts';
-import { SlackUserCache } from './channels/slack/users.ts';
+import { EnvWorkspace, InstalledWorkspaces, type SlackWorkspaces } from './channels/slack/workspaces.ts';
 import { widgetAdapter } from './channels/widget/adapter.ts';
 import { TwilioApi } from './channels/twilio-sms/api.ts';
 import { twilioSmsAdapter } from './channels/twilio-sms/adapter.ts';
@@ -94,8 +95,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const demo = config.demo ? await seedDemoPractice(store, auth) : undefined;
 
   const worker = new JobWorker(store, log.child({ module: 'jobs' }), config.jobs);
+  // A Slack call must give up well before its job's lease ends, or a second run could overlap it.
+  const slackTimeoutMs = Math.min(10_000, config.jobs.leaseMs / 2);
+  // One workspace from the environment, or one per practice installed by "Add to Slack".
+  const installed = config.slackApp && !config.slack ? await new InstalledWorkspaces(store, config.slackApp, slackTimeoutMs).load() : undefined;
+  const slackWorkspaces: SlackWorkspaces | undefined = config.slack ? new EnvWorkspace(config.slack, slackTimeoutMs) : installed;
+  const stopSlackRefresh = installed?.keepFresh(30_000, (err) => log.warn({ err }, 'slack installations not re-read'));
   const conversations = new ConversationService(store, bus, {
-    slackEnabledFor: () => config.slack !== undefined,
+    slackEnabledFor: (orgId) => slackWorkspaces?.enabledFor(orgId) ?? false,
     onJobsQueued: () => worker.wake(),
     attachmentPolicy: attachmentPolicy(config),
   });
@@ -133,7 +140,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await http.register(cookie);
 
   let ready = false;
-  await http.register(healthRoutes, { store, isReady: () => ready });
+  await http.register(healthRoutes, {
+    store, isReady: () => ready,
+    ...(config.slackApp ? { slackWorkspaces: () => store.slack.countInstallations() } : {}),
+  });
   await http.register(widgetPages, {
     // Single-practice installs: /demo shows the first website inbox.
     demoInbox: async () => demo?.inbox ?? await store.findFirstWebInbox(),
@@ -146,7 +156,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   conversationRoutes(api, { store, conversations, audit });
   adminRoutes(api, {
     store, auth, audit, publicUrl: config.publicUrl,
-    slack: { connected: config.slack !== undefined, channelId: config.slack?.channelId ?? null, defaultContent: config.slack?.content ?? 'notice' },
+    slack: {
+      connected: config.slack !== undefined, channelId: config.slack?.channelId ?? null,
+      defaultContent: config.slack?.content ?? config.slackApp?.content ?? 'notice',
+      ...(slackWorkspaces ? { connection: (orgId: string) => slackConnection(store, slackWorkspaces.mode, orgId) } : {}),
+    },
   });
   auditRoutes(api, { store, audit });
   attachmentRoutes(api, { store, audit });
@@ -174,18 +188,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
   }
 
-  if (config.slack) {
-    const slack = config.slack;
-    // A call must give up well before its job's lease ends, or a second run could overlap it.
-    const api = new SlackApi(slack.botToken, slack.apiUrl, Math.min(10_000, config.jobs.leaseMs / 2));
+  const slackSigningSecret = config.slack?.signingSecret ?? config.slackApp?.signingSecret;
+  if (slackWorkspaces && slackSigningSecret) {
     registerSlackHandlers(worker, {
-      store, api, users: new SlackUserCache(api), conversations, config: slack, publicUrl: config.publicUrl, audit,
-      log: log.child({ module: 'slack' }),
+      store, workspaces: slackWorkspaces, conversations, defaultContent: config.slack?.content ?? config.slackApp?.content ?? 'notice',
+      publicUrl: config.publicUrl, audit, log: log.child({ module: 'slack' }),
     });
     await http.register(slackRoutes, {
-      store, signingSecret: slack.signingSecret, publicUrl: config.publicUrl, onJobsQueued: () => worker.wake(),
+      store, signingSecret: slackSigningSecret, publicUrl: config.publicUrl, onJobsQueued: () => worker.wake(),
       log: log.child({ module: 'slack' }),
     });
+  }
+  if (config.slackApp && slackWorkspaces) {
+    const installer = new SlackInstaller(store, slackWorkspaces, audit, config.slackApp, config.publicUrl, config.sessions.idleMs, slackTimeoutMs);
+    slackInstallApiRoutes(api, { app: config.slackApp, store, installer, workspaces: slackWorkspaces, audit, publicUrl: config.publicUrl });
+    await http.register(slackOAuthCallbackRoute, { installer, publicUrl: config.publicUrl });
   }
 
   let stopping: Promise<void> | undefined;
@@ -205,6 +222,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         for (const client of http.websocketServer?.clients ?? []) client.close(1012, 'restarting');
         await http.close();
         scheduler.stop();
+        stopSlackRefresh?.();
         await worker.stop(config.shutdownGraceMs);
         await bus.close();
         await store.close();

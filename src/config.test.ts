@@ -50,6 +50,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...slackEnv, SLACK_CONTENT: 'full' }).slack?.content).toBe('full');
   });
 
+  it('reads "Add to Slack" (OAuth) settings, never together with a bot token from the environment', () => {
+    const app = { SLACK_CLIENT_ID: '2141029472.691202649728', SLACK_CLIENT_SECRET: 'client-secret-0123456789', SLACK_SIGNING_SECRET: 'secret-123456' };
+    const c = loadConfig({ ...app, SLACK_API_URL: 'http://127.0.0.1:4010/api' });
+    expect(c.slack).toBeUndefined();
+    expect(c.slackApp).toMatchObject({ clientId: app.SLACK_CLIENT_ID, apiUrl: 'http://127.0.0.1:4010/api/', oauthUrl: 'https://slack.com/oauth/v2/authorize', content: 'notice' });
+    expect(problems({ SLACK_CLIENT_ID: app.SLACK_CLIENT_ID, SLACK_SIGNING_SECRET: 'secret-123456' }))
+      .toEqual([expect.stringMatching(/^SLACK_CLIENT_SECRET: required when/)]);
+    const both = problems({ ...app, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_CHANNEL_ID: 'C0123ABCD' });
+    expect(both).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN: not used with SLACK_CLIENT_ID/), expect.stringMatching(/^SLACK_CHANNEL_ID: not used/)]);
+    const bad = problems({ ...app, SLACK_CLIENT_ID: 'SENSITIVE-id' });
+    expect(bad[0]).toMatch(/^SLACK_CLIENT_ID: /);
+    expect(bad.join()).not.toContain('SENSITIVE');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', SLACK_BOT_TOKEN: '' }).port).toBe(3000);
   });

@@ -31,6 +31,10 @@ const envSchema = z.object({
   SLACK_CHANNEL_ID: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123456789').optional(),
   SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
   SLACK_CONTENT: z.enum(['notice', 'full']).default('notice'),
+  /** "Add to Slack" (OAuth v2): one app, a workspace per practice. */
+  SLACK_CLIENT_ID: z.string().regex(/^\d+\.\d+$/, 'must be the app\'s Client ID, such as 2141029472.691202649728').optional(),
+  SLACK_CLIENT_SECRET: z.string().min(16).optional(),
+  SLACK_OAUTH_URL: httpUrl.default('https://slack.com/oauth/v2/authorize'),
 
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an Account SID (AC followed by 32 hex digits)').optional(),
   TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
@@ -63,6 +67,17 @@ export interface SlackConfig {
   content: 'notice' | 'full';
 }
 
+/** Many workspaces through one Slack app installed by OAuth; tokens live in the database. */
+export interface SlackAppConfig {
+  clientId: string;
+  clientSecret: string;
+  signingSecret: string;
+  apiUrl: string;
+  /** The authorize page browsers are sent to. */
+  oauthUrl: string;
+  content: 'notice' | 'full';
+}
+
 export interface TwilioSettings {
   accountSid: string;
   authToken: string;
@@ -83,6 +98,7 @@ export interface Config {
   demo: boolean;
   trustProxy: boolean;
   slack: SlackConfig | undefined;
+  slackApp: SlackAppConfig | undefined;
   twilio: TwilioSettings | undefined;
   jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
   shutdownGraceMs: number;
@@ -99,6 +115,16 @@ export class ConfigError extends Error {
 }
 
 const SLACK_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_CHANNEL_ID'] as const;
+const SLACK_APP_VARS = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_SIGNING_SECRET'] as const;
+
+/** Either one workspace from the environment, or "Add to Slack" for many: never both. */
+function slackModeProblems(e: Record<string, unknown>): string[] {
+  const oauth = e.SLACK_CLIENT_ID !== undefined || e.SLACK_CLIENT_SECRET !== undefined;
+  if (!oauth) return together(e, SLACK_VARS);
+  const single = ['SLACK_BOT_TOKEN', 'SLACK_CHANNEL_ID'].filter((k) => e[k] !== undefined)
+    .map((k) => `${k}: not used with SLACK_CLIENT_ID ("Add to Slack" stores each practice's token); unset one of them`);
+  return [...together(e, SLACK_APP_VARS), ...single];
+}
 const TWILIO_VARS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const;
 
 /** Variables that only make sense together: all or none, and the message names the missing ones. */
@@ -118,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  const incomplete = [...together(e, SLACK_VARS), ...together(e, TWILIO_VARS)];
+  const incomplete = [...slackModeProblems(e), ...together(e, TWILIO_VARS)];
   if (incomplete.length) throw new ConfigError(incomplete);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
@@ -139,6 +165,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           channelId: e.SLACK_CHANNEL_ID,
           apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
           content: e.SLACK_CONTENT,
+        }
+      : undefined,
+    slackApp: e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET && e.SLACK_SIGNING_SECRET
+      ? {
+          clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET, signingSecret: e.SLACK_SIGNING_SECRET,
+          apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`, oauthUrl: e.SLACK_OAUTH_URL, content: e.SLACK_CONTENT,
         }
       : undefined,
     twilio: e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM

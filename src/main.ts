@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     ] : []),
     config.slack
       ? `  Slack:            events at ${config.publicUrl}/slack/events, channel ${config.slack.channelId}, content mode "${config.slack.content}"`
-      : '  Slack:            not connected (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL_ID)',
+      : config.slackApp
+        ? `  Slack:            "Add to Slack" per practice from ${config.publicUrl}/admin/slack; events at ${config.publicUrl}/slack/events`
+        : '  Slack:            not connected (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL_ID)',
     config.twilio
       ? `  SMS:              Twilio webhooks at ${config.publicUrl}/webhooks/twilio/sms (status: /webhooks/twilio/status), from ${config.twilio.from}`
       : '  SMS:              not connected (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)',

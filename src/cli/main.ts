@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import type { Role } from '../domain/types.ts';
 import { AppError } from '../errors.ts';
 import { AuditTrail, type Actor } from '../features/audit.ts';
+import { createPractice } from '../features/practices.ts';
 import { StaffAuth } from '../features/staff-auth.ts';
 import { startDataKeyRotation } from '../features/key-rotation.ts';
 import { createLogger } from '../log.ts';
@@ -21,6 +22,10 @@ const HELP = `bedside: administer a Bedside installation
 Usage: npx bedside <command> [options]
 
 Commands:
+  orgs add NAME [--slug S] [--owner-email E]
+                          Create a practice: its own data key, a website inbox and (with
+                          --owner-email) an owner account, whose one-time enrolment link is printed
+  orgs list               List practices: slug, name, inboxes, Slack workspace
   users add --email E --role owner|admin|agent [--name N] [--org SLUG]
                           Create a staff account and print its one-time enrolment link
                           (valid ${'24'} hours: set a password, enrol an authenticator app)
@@ -71,7 +76,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     args: argv, allowPositionals: true, strict: true,
     options: {
       email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, org: { type: 'string' },
-      'new-key-file': { type: 'string' }, confirm: { type: 'string' },
+      'new-key-file': { type: 'string' }, confirm: { type: 'string' }, slug: { type: 'string' }, 'owner-email': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -104,6 +109,31 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     };
     const key = `${group} ${action ?? ''}`.trim();
     switch (key) {
+      case 'orgs add': {
+        const name = positionals.slice(2).join(' ').trim();
+        if (!name) throw new UsageError('Give the practice a name: npx bedside orgs add "Riverside Clinic"');
+        const ownerEmail = values['owner-email'];
+        if (ownerEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(ownerEmail)) throw new UsageError('--owner-email must be an e-mail address');
+        const r = await createPractice(store, auth, new AuditTrail(createLogger('silent')), {
+          name, ...(values.slug !== undefined ? { slug: values.slug } : {}), ...(ownerEmail ? { owner: { email: ownerEmail } } : {}),
+        }, CLI_ACTOR);
+        out(`Created ${r.org.name} (slug ${r.org.slug}) with its own data key.\n`);
+        out(`Widget snippet: <script src="${config.publicUrl}/widget/loader.js" data-inbox="${r.inbox.publicKey}" async></script>\n`);
+        if (r.owner) {
+          out(`Owner ${r.owner.email}: enrolment link (one use, valid until ${new Date(r.owner.expiresAt).toISOString()}):\n${r.owner.enrolmentUrl}\n`);
+        } else {
+          out(`No owner yet: npx bedside users add --org ${r.org.slug} --role owner --email ...\n`);
+        }
+        return 0;
+      }
+      case 'orgs list': {
+        for (const org of await store.listOrganizations()) {
+          const [inboxes, slack] = await Promise.all([store.listInboxes(org.id), store.slack.getInstallation(org.id)]);
+          const workspace = !slack ? 'no Slack workspace' : `Slack ${slack.teamName} (${slack.teamId}) ${slack.status === 'active' ? 'connected' : 'disconnected'}`;
+          out(`${org.slug}\t${org.name}\t${inboxes.length} inbox(es)\t${workspace}\n`);
+        }
+        return 0;
+      }
       case 'users add': {
         if (!values.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email)) throw new UsageError('--email must be an e-mail address');
         const role = values.role as Role | undefined;

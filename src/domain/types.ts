@@ -35,6 +35,8 @@ export interface InboxSettings {
   color: string;
   preChat: { enabled: boolean; fields: Array<'name' | 'email' | 'phone'> };
   businessHours?: BusinessHours;
+  /** The Slack channel this inbox's threads open in; unset: the practice's default channel. */
+  slackChannelId?: string | null;
 }
 
 /** Why an administrator allowed patient content into Slack. */

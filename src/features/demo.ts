@@ -1,32 +1,22 @@
 /** The demo practice created on first start, so a newcomer sees the product before configuring it. */
 import { newId, newPublicKey } from '../domain/ids.ts';
-import type { Inbox, InboxSettings, Organization } from '../domain/types.ts';
+import type { Inbox, Organization } from '../domain/types.ts';
 import type { Store } from '../store/types.ts';
 import type { Actor } from './audit.ts';
+import { createPractice, DEFAULT_INBOX_SETTINGS } from './practices.ts';
 import type { StaffAuth } from './staff-auth.ts';
 
-export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
-  greeting: 'Hi! Ask us anything about appointments, directions or billing. We usually reply within a few minutes.',
-  color: '#0f766e',
-  preChat: { enabled: false, fields: ['name', 'email', 'phone'] },
-};
+export { DEFAULT_INBOX_SETTINGS } from './practices.ts';
 
 export const DEMO_OWNER_EMAIL = 'owner@demo.bedside.test';
 const SYSTEM: Actor = { type: 'system', id: null, orgId: null, ip: null };
 
 export async function seedDemoPractice(store: Store, auth: StaffAuth): Promise<{ org: Organization; inbox: Inbox } | undefined> {
   if ((await store.countOrganizations()) > 0) return undefined;
-  const now = Date.now();
-  const org: Organization = { id: newId('org'), name: 'Riverside Family Practice (demo)', slug: 'demo', createdAt: now };
-  const inbox: Inbox = {
-    id: newId('ibx'), orgId: org.id, name: 'Riverside Family Practice', channel: 'web', publicKey: newPublicKey(),
-    settings: DEFAULT_INBOX_SETTINGS, createdAt: now,
-  };
-  await store.transaction(async (tx) => {
-    await tx.createOrganization(org);
-    await tx.createInbox(inbox);
-  });
-  await auth.createAccount({ orgId: org.id, email: DEMO_OWNER_EMAIL, role: 'owner', displayName: 'Demo Owner' }, SYSTEM);
+  const { org, inbox } = await createPractice(store, auth, undefined, {
+    name: 'Riverside Family Practice (demo)', slug: 'demo', inboxName: 'Riverside Family Practice',
+    owner: { email: DEMO_OWNER_EMAIL, displayName: 'Demo Owner' },
+  }, SYSTEM);
   return { org, inbox };
 }
 

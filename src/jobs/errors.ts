@@ -32,3 +32,14 @@ export class AmbiguousError extends RetryableError {
 export function mayHaveBeenApplied(job: { attempts: number; lastError: string | null }): boolean {
   return job.attempts > 1 && (job.lastError === null || job.lastError.startsWith('AmbiguousError'));
 }
+
+/**
+ * There is nothing to do and nothing a retry could change (the practice disconnected Slack): the
+ * job is finished as "skipped" with this reason kept, neither retried nor dead-lettered.
+ */
+export class SkipJob extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SkipJob';
+  }
+}

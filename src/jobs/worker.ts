@@ -6,7 +6,7 @@
 import type { Logger } from '../log.ts';
 import type { Job, Store } from '../store/types.ts';
 import { backoffDelay } from './backoff.ts';
-import { PermanentError, RetryableError } from './errors.ts';
+import { PermanentError, RetryableError, SkipJob } from './errors.ts';
 
 export type JobHandler = (job: Job) => Promise<void>;
 
@@ -103,6 +103,11 @@ export class JobWorker {
       await this.store.completeJob(job.id, this.now());
       this.log.debug(ctx, 'job done');
     } catch (err) {
+      if (err instanceof SkipJob) {
+        await this.store.skipJob(job.id, err.message, this.now());
+        this.log.info({ ...ctx, reason: err.message }, 'job skipped');
+        return;
+      }
       // Only the error's own text is recorded: handlers never put message content in errors.
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
       const permanent = err instanceof PermanentError;

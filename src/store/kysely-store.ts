@@ -12,6 +12,7 @@ import { toConversation, toMessage } from './rows.ts';
 import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
 import { KyselyRecordsOps } from './kysely-records.ts';
 import { KyselyAttachmentOps } from './kysely-attachments.ts';
+import { KyselySlackOps } from './kysely-slack.ts';
 import { SYSTEM_KEY_OWNER, type FieldCrypto } from './field-crypto.ts';
 import type { MasterKey } from '../security/master-key.ts';
 import { normalizeEmail, normalizePhone, searchTerms } from '../domain/normalize.ts';
@@ -40,6 +41,7 @@ class KyselyOps implements StoreOps {
   readonly audit: KyselyAuditOps;
   readonly records: KyselyRecordsOps;
   readonly attachments: KyselyAttachmentOps;
+  readonly slack: KyselySlackOps;
 
   constructor(protected readonly db: Db, dialect: Dialect, protected readonly crypto: FieldCrypto) {
     this.auth = new KyselyAuthOps(db);
@@ -47,6 +49,7 @@ class KyselyOps implements StoreOps {
     this.audit = new KyselyAuditOps(db, dialect);
     this.records = new KyselyRecordsOps(db, crypto);
     this.attachments = new KyselyAttachmentOps(db, crypto);
+    this.slack = new KyselySlackOps(db, crypto);
   }
 
   /** Contacts: names, e-mails and phone numbers are sealed; e-mail and phone also get blind indexes. */
@@ -399,6 +402,12 @@ export class KyselyStore extends KyselyOps implements Store {
       .where('id', '=', id).execute();
   }
 
+  async skipJob(id: number, reason: string, now: number): Promise<void> {
+    await this.root.updateTable('jobs')
+      .set({ status: 'skipped', payload: '{}', lockedUntil: null, lastError: reason.slice(0, 500), updatedAt: now })
+      .where('id', '=', id).execute();
+  }
+
   async jobCounts(): Promise<JobCounts> {
     const rows = await this.root.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')])
       .groupBy('status').execute();
@@ -448,6 +457,7 @@ export class KyselyStore extends KyselyOps implements Store {
       done++;
     }
     done += await this.attachments.reencryptBatch(orgId, current, limit - done);
+    if (done < limit) done += await this.slack.reencrypt(orgId, current.slice(0, -1));
     return done;
   }
 

@@ -110,6 +110,19 @@ export interface JobsTable {
   createdAt: number; updatedAt: number;
 }
 
+export interface SlackInstallationsTable {
+  orgId: string; teamId: string; teamName: string; appId: string | null; botUserId: string; scope: string;
+  /** Sealed (organization data key); null once revoked. */
+  botToken: string | null;
+  status: string; defaultChannelId: string | null; installedBy: string | null; installedAt: number;
+  revokedAt: number | null; revokedReason: string | null;
+}
+
+export interface SlackOauthStatesTable {
+  stateHash: string; orgId: string; staffId: string; sessionHash: string; browserHash: string;
+  createdAt: number; expiresAt: number; usedAt: number | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   inboxes: InboxesTable;
@@ -130,4 +143,6 @@ export interface Database {
   consents: ConsentsTable;
   secureLinks: SecureLinksTable;
   attachments: AttachmentsTable;
+  slackInstallations: SlackInstallationsTable;
+  slackOauthStates: SlackOauthStatesTable;
 }

@@ -189,6 +189,61 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         await store.completeJob(id, later);
         expect(await store.jobCounts()).toMatchObject({ done: 2, dead: 0, pending: 0 });
       });
+
+      it('skips a job: finished with its reason, not retried, and not holding up its queue key', async () => {
+        const id = await store.enqueueJob({ orgId: null, kind: 'k', payload: {}, queueKey: 's' }) as number;
+        const next = await store.enqueueJob({ orgId: null, kind: 'k', payload: {}, queueKey: 's' });
+        const now = Date.now();
+        await store.claimJobs(now, 1, 1000);
+        await store.skipJob(id, 'slack not connected', now);
+        expect((await store.claimJobs(now + 1, 10, 1000)).map((j) => j.id)).toEqual([next]);
+      });
+    });
+
+    describe('Slack installations', () => {
+      const install = (orgId: string, teamId: string, token: string) => ({
+        orgId, teamId, teamName: `Team ${teamId}`, appId: 'A0APP00001', botUserId: `U0${teamId}`, scope: 'chat:write',
+        installedBy: null, installedAt: Date.now(), botToken: token,
+      });
+
+      it('keeps one workspace per organization and one organization per workspace; the token is sealed and survives a reinstall only as the new one', async () => {
+        const a = await practice('slack-a');
+        const b = await practice('slack-b');
+        await store.slack.saveInstallation(install(a.org.id, 'T0AAAAAAA', 'xoxb-token-a-1'));
+        await store.slack.setDefaultChannel(a.org.id, 'C0DEFAULT1');
+        expect(await store.slack.getInstallation(a.org.id)).toMatchObject({ teamId: 'T0AAAAAAA', botToken: 'xoxb-token-a-1', status: 'active', defaultChannelId: 'C0DEFAULT1' });
+        expect((await store.slack.findInstallationByTeam('T0AAAAAAA'))?.orgId).toBe(a.org.id);
+        await expect(store.slack.saveInstallation(install(b.org.id, 'T0AAAAAAA', 'xoxb-token-b'))).rejects.toThrow();
+        expect(await store.slack.getInstallation(b.org.id)).toBeUndefined();
+
+        expect(await store.slack.revokeInstallation(a.org.id, Date.now(), 'app_uninstalled')).toBe(true);
+        expect(await store.slack.revokeInstallation(a.org.id, Date.now(), 'app_uninstalled')).toBe(false);
+        expect(await store.slack.getInstallation(a.org.id)).toMatchObject({ botToken: null, status: 'revoked', revokedReason: 'app_uninstalled' });
+        expect(await store.slack.listActiveOrgIds()).toEqual([]);
+        await store.slack.saveInstallation(install(a.org.id, 'T0AAAAAAA', 'xoxb-token-a-2'));
+        expect(await store.slack.getInstallation(a.org.id)).toMatchObject({ botToken: 'xoxb-token-a-2', status: 'active', defaultChannelId: 'C0DEFAULT1', revokedAt: null });
+        expect(await store.slack.countInstallations()).toEqual({ active: 1, revoked: 0 });
+      });
+
+      it('lets an OAuth state be used once', async () => {
+        const a = await practice('slack-state');
+        const now = Date.now();
+        await store.slack.createOAuthState({ stateHash: 'h1', orgId: a.org.id, staffId: 'stf_1', sessionHash: 's1', browserHash: 'b1', createdAt: now, expiresAt: now + 600_000 });
+        expect(await store.slack.consumeOAuthState('h1', now)).toMatchObject({ orgId: a.org.id, usedAt: null });
+        expect((await store.slack.consumeOAuthState('h1', now + 1))?.usedAt).toBe(now);
+        expect(await store.slack.consumeOAuthState('unknown', now)).toBeUndefined();
+      });
+
+      it('finds a Slack thread only within its organization', async () => {
+        const a = await practice('thread-a');
+        const b = await practice('thread-b');
+        await store.updateConversation(a.org.id, a.conversation.id, { slackChannelId: 'C0SAME0001', slackThreadTs: '1700000000.000100' });
+        await store.updateConversation(b.org.id, b.conversation.id, { slackChannelId: 'C0SAME0001', slackThreadTs: '1700000000.000200' });
+        expect((await store.slack.findConversationByThread(a.org.id, 'C0SAME0001', '1700000000.000100'))?.id).toBe(a.conversation.id);
+        expect((await store.slack.findConversationByThread(b.org.id, 'C0SAME0001', '1700000000.000200'))?.id).toBe(b.conversation.id);
+        // Another workspace naming A's thread finds nothing in its own practice.
+        expect(await store.slack.findConversationByThread(b.org.id, 'C0SAME0001', '1700000000.000100')).toBeUndefined();
+      });
     });
   });
 }

@@ -10,6 +10,7 @@ import type {
 
 import type { AttachmentStoreOps, AuditStoreOps, AuthStoreOps, InboxStoreOps, RecordsStoreOps } from './staff-types.ts';
 import type { MasterKey } from '../security/master-key.ts';
+import type { SlackStoreOps } from './slack-types.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -51,6 +52,8 @@ export interface StoreOps {
   readonly audit: AuditStoreOps;
   readonly records: RecordsStoreOps;
   readonly attachments: AttachmentStoreOps;
+  /** Slack workspaces installed by OAuth, one per organization. */
+  readonly slack: SlackStoreOps;
 
   countOrganizations(): Promise<number>;
   createOrganization(org: Organization): Promise<void>;
@@ -115,6 +118,8 @@ export interface JobQueueStore {
   retryJob(id: number, runAt: number, error: string, now: number): Promise<void>;
   buryJob(id: number, error: string, now: number): Promise<void>;
   jobCounts(): Promise<JobCounts>;
+  /** Finished without doing anything, and not to be retried (e.g. Slack was disconnected): the reason is kept. */
+  skipJob(id: number, reason: string, now: number): Promise<void>;
   /** Dead jobs back to pending, e.g. after fixing a Slack token. Returns how many. */
   requeueDeadJobs(now: number): Promise<number>;
 }

@@ -265,6 +265,8 @@ export interface InboxSettings {
   preChat: { enabled: boolean; fields: PreChatField[] };
   /** Absent when the inbox has no business hours (always answered). */
   businessHours?: BusinessHours;
+  /** The Slack channel this inbox's threads open in; absent or null: the practice's default. */
+  slackChannelId?: string | null;
 }
 export interface AdminInbox {
   id: string;
@@ -288,7 +290,21 @@ export interface SlackAttestationRecord {
   byStaffId: string;
   at: IsoDateTime;
 }
+/** "Add to Slack" mode: the practice's own workspace. */
+export interface SlackWorkspaceInfo {
+  teamId: string;
+  teamName: string;
+  status: 'connected' | 'disconnected';
+  installedAt: IsoDateTime;
+  revokedAt: IsoDateTime | null;
+  /** `app_uninstalled`, `tokens_revoked`, or the error Slack gave (`token_revoked`...). */
+  revokedReason: string | null;
+}
+export interface SlackChannelOption { id: string; name: string; isPrivate: boolean; isMember: boolean }
 export interface SlackSettings {
+  /** `env`: one workspace set on the server; `oauth`: each practice adds its own ("Add to Slack"). Absent: Slack is off. */
+  mode?: 'env' | 'oauth';
+  workspace?: SlackWorkspaceInfo | null;
   connected: boolean;
   channelId: string | null;
   contentMode: SlackContentMode;

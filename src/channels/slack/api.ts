@@ -97,6 +97,27 @@ export class SlackApi {
     return { id: u.id, displayName, isBot: Boolean(u.is_bot) };
   }
 
+  /** Channels the administrator may choose for an inbox (names are not PHI); the first 1,000. */
+  async listChannels(): Promise<Array<{ id: string; name: string; isPrivate: boolean; isMember: boolean }>> {
+    const out: Array<{ id: string; name: string; isPrivate: boolean; isMember: boolean }> = [];
+    let cursor: string | undefined;
+    do {
+      const res = await this.call(() => this.client.conversations.list({
+        types: 'public_channel,private_channel', exclude_archived: true, limit: 200, ...(cursor ? { cursor } : {}),
+      }));
+      for (const c of res.channels ?? []) {
+        if (c.id && c.name) out.push({ id: c.id, name: c.name, isPrivate: Boolean(c.is_private), isMember: Boolean(c.is_member) });
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+    } while (cursor && out.length < 1000);
+    return out;
+  }
+
+  /** apps.uninstall: removes the app from this token's workspace (needs the app's client credentials). */
+  async uninstall(clientId: string, clientSecret: string): Promise<void> {
+    await this.call(() => this.client.apps.uninstall({ client_id: clientId, client_secret: clientSecret }));
+  }
+
   private botUserId: Promise<string | undefined> | undefined;
 
   /** This app's own bot user id (auth.test), looked up once. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { botScopesFromManifest } from './manifest.ts';
 
 const manifest = readFileSync(new URL('./app-manifest.yml', import.meta.url), 'utf8');
 
@@ -12,7 +13,12 @@ describe('Slack app manifest', () => {
   it('asks for the scopes the Web API calls and events need, and no more', () => {
     const botScopes = manifest.slice(manifest.indexOf('    bot:'), manifest.indexOf('settings:'));
     const scopes = [...botScopes.matchAll(/^ {6}- ([a-z:.]+)$/gm)].map((m) => m[1]);
-    expect(scopes.sort()).toEqual(['channels:history', 'chat:write', 'commands', 'groups:history', 'users:read']);
-    expect(manifest).toMatch(/bot_events:\n\s+- message\.channels\n\s+- message\.groups/);
+    expect(scopes.sort()).toEqual(['channels:history', 'channels:read', 'chat:write', 'commands', 'groups:history', 'groups:read', 'users:read']);
+    expect(manifest).toMatch(/bot_events:\n\s+- message\.channels\n\s+- message\.groups\n(?:\s+#.*\n)?\s+- app_uninstalled\n\s+- tokens_revoked/);
+    expect(botScopesFromManifest().sort()).toEqual(scopes.sort());
+  });
+
+  it('sends "Add to Slack" back to /slack/oauth/callback', () => {
+    expect(manifest).toMatch(/redirect_urls:\n\s+- https:\/\/YOUR-BEDSIDE-HOST\/slack\/oauth\/callback\n/);
   });
 });

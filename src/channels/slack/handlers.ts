@@ -5,27 +5,28 @@
  * marked done): posts carry a delivery key in Slack message metadata and a retry looks for it first.
  */
 import { z } from 'zod';
-import type { SlackConfig } from '../../config.ts';
 import type { Conversation, SlackContentMode } from '../../domain/types.ts';
 import type { AuditTrail } from '../../features/audit.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import { jobKinds } from '../../features/job-kinds.ts';
-import { mayHaveBeenApplied, PermanentError, RetryableError } from '../../jobs/errors.ts';
+import { mayHaveBeenApplied, PermanentError, RetryableError, SkipJob } from '../../jobs/errors.ts';
 import type { JobWorker } from '../../jobs/worker.ts';
 import type { Logger } from '../../log.ts';
 import type { Job, Store } from '../../store/types.ts';
-import type { PostArgs, SlackApi } from './api.ts';
+import type { PostArgs } from './api.ts';
 import { parseNote, slackToPlain } from './format.ts';
 import { ACTIONS, renderDeliveryProblem, renderParent, renderPatientReply, renderStaffMirror } from './render.ts';
+import { revokeOnLifecycleEvent } from './lifecycle.ts';
 import { blockActionsSchema, eventCallbackSchema, messageEventSchema, type SlackMessageEvent } from './schema.ts';
-import type { SlackUserCache } from './users.ts';
+import type { SlackWorkspace, SlackWorkspaces } from './workspaces.ts';
 
 export interface SlackHandlerDeps {
   store: Store;
-  api: SlackApi;
-  users: SlackUserCache;
+  /** The workspace (token, default channel) of each organization. */
+  workspaces: SlackWorkspaces;
   conversations: ConversationService;
-  config: SlackConfig;
+  /** SLACK_CONTENT: the content mode of practices that have not chosen one. */
+  defaultContent: SlackContentMode;
   publicUrl: string;
   audit: AuditTrail;
   log: Logger;
@@ -40,7 +41,7 @@ const LOOKBACK_SECONDS = 120;
 const UNRECORDED_THREAD_WAIT_MS = 10 * 60_000;
 
 export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps): void {
-  const { store, api, config, log } = deps;
+  const { store, workspaces, log } = deps;
 
   const loadConversation = async (job: Job, conversationId: string): Promise<Conversation> => {
     const conversation = job.orgId ? await store.getConversation(job.orgId, conversationId) : undefined;
@@ -50,7 +51,47 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
 
   // An administrator's choice for the practice overrides the installation default (SLACK_CONTENT).
   const contentMode = async (orgId: string): Promise<SlackContentMode> =>
-    (await store.getOrganization(orgId))?.settings?.slackContent ?? config.content;
+    (await store.getOrganization(orgId))?.settings?.slackContent ?? deps.defaultContent;
+
+  /**
+   * The organization's workspace, or a skip: a practice that disconnected Slack (or never
+   * connected it) gets nothing posted, and the job is not retried forever.
+   */
+  const workspaceOf = async (orgId: string): Promise<SlackWorkspace> => {
+    const ws = await workspaces.forOrg(orgId);
+    if (!ws) throw new SkipJob('slack not connected for this organization');
+    return ws;
+  };
+
+  /** A token Slack no longer accepts: in OAuth mode the installation is marked revoked, the job skipped. */
+  const onTokenRejected = async (orgId: string, err: unknown): Promise<never> => {
+    const code = err instanceof PermanentError ? /^slack error (token_revoked|account_inactive|invalid_auth)$/.exec(err.message)?.[1] : undefined;
+    if (code && workspaces.mode === 'oauth' && await store.slack.revokeInstallation(orgId, Date.now(), code)) {
+      await workspaces.refresh(orgId);
+      await deps.audit.record(store, { type: 'system', id: null, orgId, ip: null }, 'slack.revoked', 'success',
+        { type: 'organization', id: orgId }, { reason: code });
+      throw new SkipJob(`slack token rejected (${code})`);
+    }
+    throw err;
+  };
+
+  /** Runs a job's Slack work with the organization's workspace. */
+  const withWorkspace = async (orgId: string, fn: (ws: SlackWorkspace) => Promise<void>): Promise<void> => {
+    const ws = await workspaceOf(orgId);
+    try {
+      await fn(ws);
+    } catch (err) {
+      await onTokenRejected(orgId, err);
+    }
+  };
+
+  /** New threads open in the inbox's own channel, else the practice's default channel. */
+  const channelFor = async (conversation: Conversation, ws: SlackWorkspace): Promise<string> => {
+    const inbox = await store.getInbox(conversation.orgId, conversation.inboxId);
+    const channel = inbox?.settings.slackChannelId ?? ws.defaultChannelId;
+    if (!channel) throw new SkipJob('no slack channel chosen for this inbox');
+    return channel;
+  };
 
   const parentView = async (conversation: Conversation, firstMessage?: string) => {
     const [mode, contact, first, assignee, channels, history] = await Promise.all([
@@ -74,7 +115,8 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
    * Posts once per delivery key: when an earlier attempt may have reached Slack, the channel (or
    * thread) is searched for it first. Returns the ts of the post, earlier or new.
    */
-  const postOnce = async (job: Job, post: PostArgs): Promise<string> => {
+  const postOnce = async (ws: SlackWorkspace, job: Job, post: PostArgs): Promise<string> => {
+    const { api } = ws;
     const earlier = mayHaveBeenApplied(job)
       ? await api.findDelivered(post.channel, post.deliveryKey, job.createdAt / 1000 - LOOKBACK_SECONDS, post.threadTs)
       : undefined;
@@ -93,16 +135,18 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
   worker.register(jobKinds.slackPost, async (job) => {
     const { conversation, message } = await loadMessage(job);
     const deliveryKey = `msg-${message.id}`;
-    if (!conversation.slackThreadTs) {
-      // The first message opens the thread: the parent carries it, with the Claim/Resolve buttons.
-      const channel = config.channelId;
-      const ts = await postOnce(job, { channel, deliveryKey, ...(await parentView(conversation, message.body)) });
-      await store.updateConversation(conversation.orgId, conversation.id, { slackChannelId: channel, slackThreadTs: ts });
-      return;
-    }
-    await postOnce(job, {
-      channel: conversation.slackChannelId ?? config.channelId, threadTs: conversation.slackThreadTs, deliveryKey,
-      ...renderPatientReply(await contentMode(conversation.orgId), conversation, message.body),
+    await withWorkspace(conversation.orgId, async (ws) => {
+      if (!conversation.slackThreadTs) {
+        // The first message opens the thread: the parent carries it, with the Claim/Resolve buttons.
+        const channel = await channelFor(conversation, ws);
+        const ts = await postOnce(ws, job, { channel, deliveryKey, ...(await parentView(conversation, message.body)) });
+        await store.updateConversation(conversation.orgId, conversation.id, { slackChannelId: channel, slackThreadTs: ts });
+        return;
+      }
+      await postOnce(ws, job, {
+        channel: conversation.slackChannelId ?? await channelFor(conversation, ws), threadTs: conversation.slackThreadTs, deliveryKey,
+        ...renderPatientReply(await contentMode(conversation.orgId), conversation, message.body),
+      });
     });
   });
 
@@ -112,16 +156,17 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     if (!conversation.slackThreadTs || !conversation.slackChannelId) return;
     const rendered = renderStaffMirror(await contentMode(conversation.orgId), message);
     if (!rendered) return;
-    await postOnce(job, { channel: conversation.slackChannelId, threadTs: conversation.slackThreadTs, deliveryKey: `msg-${message.id}`, ...rendered });
+    const { slackChannelId: channel, slackThreadTs: threadTs } = conversation;
+    await withWorkspace(conversation.orgId, (ws) => postOnce(ws, job, { channel, threadTs, deliveryKey: `msg-${message.id}`, ...rendered }).then(() => {}));
   });
 
   worker.register(jobKinds.slackDeliveryProblem, async (job) => {
     const { conversation, message } = await loadMessage(job);
     if (!conversation.slackThreadTs || !conversation.slackChannelId) return;
-    await postOnce(job, {
-      channel: conversation.slackChannelId, threadTs: conversation.slackThreadTs,
-      deliveryKey: `delivery-${message.id}-${message.deliveryStatus ?? ''}`, ...renderDeliveryProblem(message, conversation.channel),
-    });
+    const { slackChannelId: channel, slackThreadTs: threadTs } = conversation;
+    await withWorkspace(conversation.orgId, (ws) => postOnce(ws, job, {
+      channel, threadTs, deliveryKey: `delivery-${message.id}-${message.deliveryStatus ?? ''}`, ...renderDeliveryProblem(message, conversation.channel),
+    }).then(() => {}));
   });
 
   worker.register(jobKinds.slackUpdate, async (job) => {
@@ -129,12 +174,22 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     const conversation = await loadConversation(job, conversationId);
     // No thread yet: when it is posted, it is rendered from the state current then.
     if (!conversation.slackThreadTs || !conversation.slackChannelId) return;
-    const view = await parentView(conversation);
-    await api.updateMessage(conversation.slackChannelId, conversation.slackThreadTs, view.text, view.blocks);
+    const { slackChannelId: channel, slackThreadTs: threadTs } = conversation;
+    await withWorkspace(conversation.orgId, async (ws) => {
+      const view = await parentView(conversation);
+      await ws.api.updateMessage(channel, threadTs, view.text, view.blocks);
+    });
   });
 
   worker.register(jobKinds.slackEvent, async (job) => {
     const envelope = eventCallbackSchema.parse(job.payload);
+    if (await revokeOnLifecycleEvent(envelope, { store, workspaces, audit: deps.audit, log })) return;
+    // OAuth mode: a callback acts only within the organization whose workspace sent it.
+    const scope = await workspaces.scopeOf(envelope.team_id);
+    if (!scope) {
+      log.debug({ eventId: envelope.event_id }, 'slack event from a workspace with no connected practice');
+      return;
+    }
     const parsed = messageEventSchema.safeParse(envelope.event);
     if (!parsed.success) return;
     const event = parsed.data;
@@ -143,11 +198,13 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
       log.debug({ eventId: envelope.event_id, why }, 'slack event ignored');
       return;
     }
-    const conversation = await store.findConversationBySlackThread(event.channel, event.thread_ts as string);
+    const conversation = scope.orgId
+      ? await store.slack.findConversationByThread(scope.orgId, event.channel, event.thread_ts as string)
+      : await store.findConversationBySlackThread(event.channel, event.thread_ts as string);
     if (!conversation) {
       // A reply in a thread this app started, before the thread was recorded (Slack answered the
       // post slowly, or the answer was lost): wait for the record rather than drop the reply.
-      const ours = event.parent_user_id !== undefined && event.parent_user_id === await api.ownUserId();
+      const ours = event.parent_user_id !== undefined && event.parent_user_id === await scope.workspace.api.ownUserId();
       if (ours && Date.now() - job.createdAt < UNRECORDED_THREAD_WAIT_MS) throw new RetryableError('slack thread not recorded yet');
       return;
     }
@@ -158,7 +215,7 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     }
     const { internal, body } = parseNote(slackToPlain(event.text ?? ''));
     if (!body) return;
-    const user = await deps.users.get(event.user as string);
+    const user = await scope.workspace.users.get(event.user as string);
     if (user.isBot) return;
     const staff = await store.upsertSlackStaff(conversation.orgId, user.id, user.displayName);
     const { created, message } = await deps.conversations.recordStaffReply({
@@ -180,10 +237,14 @@ export function registerSlackHandlers(worker: JobWorker, deps: SlackHandlerDeps)
     const channel = payload.channel?.id ?? payload.container?.channel_id;
     const parentTs = payload.message?.thread_ts ?? payload.message?.ts ?? payload.container?.message_ts;
     if (!action || !channel || !parentTs) return;
-    const conversation = await store.findConversationBySlackThread(channel, parentTs);
+    const scope = await workspaces.scopeOf(payload.team?.id ?? payload.user.team_id);
+    if (!scope) return;
+    const conversation = scope.orgId
+      ? await store.slack.findConversationByThread(scope.orgId, channel, parentTs)
+      : await store.findConversationBySlackThread(channel, parentTs);
     // The button must belong to the message it was pressed on: a forged value changes nothing.
     if (!conversation || conversation.id !== action.value) return;
-    const user = await deps.users.get(payload.user.id);
+    const user = await scope.workspace.users.get(payload.user.id);
     const staff = await store.upsertSlackStaff(conversation.orgId, user.id, user.displayName);
     const verb = ({ [ACTIONS.claim]: 'assign', [ACTIONS.resolve]: 'resolve', [ACTIONS.reopen]: 'reopen' } as Record<string, string>)[action.action_id];
     if (!verb) return;

@@ -44,7 +44,9 @@ export const eventsBodySchema = z.union([urlVerificationSchema, eventCallbackSch
 export const blockActionsSchema = z.object({
   type: z.literal('block_actions'),
   trigger_id: z.string().optional(),
-  user: z.object({ id: z.string() }),
+  /** The workspace the button was pressed in (OAuth mode routes by it). */
+  team: z.object({ id: z.string() }).nullable().optional(),
+  user: z.object({ id: z.string(), team_id: z.string().optional() }),
   channel: z.object({ id: z.string() }).optional(),
   container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional() }).optional(),
   message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),

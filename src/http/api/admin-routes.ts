@@ -24,6 +24,7 @@ export const inboxSettingsSchema = z.object({
     days: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }).strict(),
     afterHoursMessage: z.string().trim().max(1000),
   }).strict().optional(),
+  slackChannelId: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'a Slack channel id such as C0123456789').nullable().optional(),
 }).strict();
 
 export interface AdminRouteDeps {
@@ -31,7 +32,11 @@ export interface AdminRouteDeps {
   auth: StaffAuth;
   audit: AuditTrail;
   publicUrl: string;
-  slack: { connected: boolean; channelId: string | null; defaultContent: 'notice' | 'full' };
+  slack: {
+    connected: boolean; channelId: string | null; defaultContent: 'notice' | 'full';
+    /** "Add to Slack" mode: the practice's own workspace (connected, disconnected, or none yet). */
+    connection?: (orgId: string) => Promise<Record<string, unknown>>;
+  };
 }
 
 export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
@@ -124,7 +129,8 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
       const inbox = await store.getInbox(a.org.id, params.id);
       if (!inbox) throw new AppError('not_found', 404, 'Inbox not found');
       await store.transaction(async (tx) => {
-        if (body.settings) await tx.updateInboxSettings(a.org.id, inbox.id, body.settings);
+        // A form that does not show the Slack channel keeps it; null clears it.
+        if (body.settings) await tx.updateInboxSettings(a.org.id, inbox.id, { slackChannelId: inbox.settings.slackChannelId, ...body.settings });
         if (body.name) await tx.renameInbox(a.org.id, inbox.id, body.name);
         await audit.record(tx, staffActor(a, ip), 'inbox.update', 'success', { type: 'inbox', id: inbox.id }, { fields: Object.keys(body) });
       });
@@ -137,6 +143,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
     const attestation = settings.slackAttestation ?? null;
     return {
       connected: deps.slack.connected, channelId: deps.slack.channelId,
+      ...(deps.slack.connection ? await deps.slack.connection(orgId) : {}),
       contentMode: settings.slackContent ?? deps.slack.defaultContent,
       attestation: attestation && { kind: attestation.kind, byStaffId: attestation.byStaffId, at: new Date(attestation.at).toISOString() },
     };

@@ -8,6 +8,7 @@ import { retentionConsentMigration } from './005-retention-consent.ts';
 import { smsDeliveryMigration } from './006-sms-delivery.ts';
 import { secureLinksMigration } from './007-secure-links.ts';
 import { attachmentsMigration } from './008-attachments.ts';
+import { slackInstallationsMigration } from './013-slack-installations.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -25,6 +26,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '006-sms-delivery': smsDeliveryMigration,
         '007-secure-links': secureLinksMigration,
         '008-attachments': attachmentsMigration,
+        '013-slack-installations': slackInstallationsMigration,
       };
     },
   };

@@ -375,6 +375,13 @@ export class SlackEmulator {
   get verificationToken(): string {
     return this.ids.verificationToken;
   }
+  get teamName(): string {
+    return this.ids.teamName;
+  }
+  /** The bot token this workspace accepts (what an OAuth install hands the app). */
+  get botToken(): string {
+    return this.opts.botToken;
+  }
 
   setEventsUrl(url: string | undefined): void {
     this.eventsUrl = url;
@@ -938,6 +945,20 @@ export class SlackEmulator {
       if (!user) throw new ApiError('user_not_found');
       return { body: { ok: true, user: userObject(this.ids, user) } };
     },
+
+    // conversations.list reference: channel objects, cursor paging via response_metadata.
+    'conversations.list': () => ({
+      body: {
+        ok: true,
+        channels: [...this.channels].map(([id, name]) => ({
+          id, name, is_channel: !id.startsWith('G'), is_group: id.startsWith('G'), is_im: false, is_mpim: false,
+          is_private: id.startsWith('G'), created: this.startedAt, is_archived: false, is_general: false,
+          name_normalized: name, is_shared: false, is_org_shared: false, is_member: true, num_members: 2,
+          topic: { value: '', creator: '', last_set: 0 }, purpose: { value: '', creator: '', last_set: 0 },
+        })),
+        response_metadata: { next_cursor: '' },
+      },
+    }),
 
     'conversations.history': (args) => {
       const channel = this.requireChannel(args.channel);

@@ -140,6 +140,29 @@ function InboxEditor({ id }: { id: string }) {
         </fieldset>
 
         <fieldset>
+          <legend>Slack</legend>
+          <div class="fld">
+            <label for="in-slack-channel">Slack channel for this inbox</label>
+            <input
+              id="in-slack-channel"
+              type="text"
+              inputMode="latin"
+              autoComplete="off"
+              spellcheck={false}
+              maxLength={21}
+              placeholder="C0123456789"
+              value={settings.slackChannelId ?? ''}
+              aria-describedby="in-slack-channel-hint"
+              onInput={(e) => set({ slackChannelId: e.currentTarget.value.trim().toUpperCase() || null })}
+            />
+            <p class="hint" id="in-slack-channel-hint">
+              New conversations of this inbox open a thread in this channel (its id, from the channel’s details in Slack, or see the
+              list on the <Link href="/admin/slack">Slack page</Link>). Leave empty for the practice’s default channel.
+            </p>
+          </div>
+        </fieldset>
+
+        <fieldset>
           <legend>Pre-chat form</legend>
           <div class="check">
             <input

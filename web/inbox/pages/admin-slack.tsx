@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type {
-  ChannelContentMode, ChannelContentRequest, ChannelContentSettings, SlackAttestation, SlackContentMode, SlackContentModeRequest, SlackSettings,
+  ChannelContentMode, ChannelContentRequest, ChannelContentSettings, SlackAttestation, SlackChannelOption, SlackContentMode, SlackContentModeRequest,
+  SlackSettings,
 } from '../api-types.ts';
 import { errorMessage, isAbort } from '../lib/api.ts';
 import { attestationKind } from '../lib/format.ts';
@@ -68,7 +69,7 @@ export function SlackAdmin({ heading, slack, onChange }: { heading: HeadingRef; 
         <>
           <section class="panel" aria-labelledby="slack-conn-h">
             <h2 id="slack-conn-h">Connection</h2>
-            {slack.connected ? (
+            {slack.mode === 'oauth' ? <WorkspaceConnection slack={slack} onChange={onChange} /> : slack.connected ? (
               <p>
                 <span class="status open">Connected</span> Posting to channel <code>{slack.channelId ?? 'not set'}</code>.
               </p>
@@ -146,6 +147,123 @@ export function SlackAdmin({ heading, slack, onChange }: { heading: HeadingRef; 
       )}
       <SmsContentForm />
     </>
+  );
+}
+
+/** "Add to Slack" mode: this practice's own workspace, its state, and the default channel. */
+function WorkspaceConnection({ slack, onChange }: { slack: SlackSettings; onChange: (s: SlackSettings) => void }) {
+  const ws = slack.workspace ?? null;
+  if (!ws) {
+    return (
+      <>
+        <p><span class="status resolved">Not connected</span> Connect the practice’s Slack workspace: you approve Bedside in Slack and come back here.</p>
+        <p><a class="btn primary" href="/api/slack/install">Add to Slack</a></p>
+      </>
+    );
+  }
+  if (ws.status === 'disconnected') {
+    return (
+      <>
+        <div class="banner warn" role="alert">
+          <p>
+            <strong>Slack disconnected.</strong> Bedside was removed from the workspace <strong>{ws.teamName}</strong>
+            {ws.revokedAt && ` on ${fullDateTime(ws.revokedAt)}`}, or its access was revoked. Nothing is posted to Slack; conversations
+            continue in the web inbox.
+          </p>
+        </div>
+        <p><a class="btn primary" href="/api/slack/install">Add to Slack again</a></p>
+      </>
+    );
+  }
+  return (
+    <>
+      <p>
+        <span class="status open">Connected</span> Workspace <strong>{ws.teamName}</strong> since {fullDateTime(ws.installedAt)}.
+      </p>
+      <DefaultChannelForm channelId={slack.channelId} onChange={onChange} />
+      <DisconnectButton teamName={ws.teamName} onChange={onChange} />
+    </>
+  );
+}
+
+function DisconnectButton({ teamName, onChange }: { teamName: string; onChange: (s: SlackSettings) => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const disconnect = async () => {
+    if (busy || !window.confirm(`Remove Bedside from the Slack workspace ${teamName}? Nothing more will be posted there until it is added again.`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api('DELETE', '/api/admin/slack/installation');
+      onChange(await api<SlackSettings>('GET', '/api/admin/slack'));
+      announce('Slack disconnected.');
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <p class="hint">To connect another workspace, disconnect this one first.</p>
+      {error && <ErrorBox>{error}</ErrorBox>}
+      <div class="row-btns">
+        <button type="button" class="btn" aria-disabled={busy ? 'true' : undefined} onClick={disconnect}>{busy ? 'Disconnecting…' : 'Disconnect Slack'}</button>
+      </div>
+    </>
+  );
+}
+
+function DefaultChannelForm({ channelId, onChange }: { channelId: string | null; onChange: (s: SlackSettings) => void }) {
+  const [channels, setChannels] = useState<SlackChannelOption[] | null>(null);
+  const [value, setValue] = useState(channelId ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    const ac = new AbortController();
+    api<{ items: SlackChannelOption[] }>('GET', '/api/admin/slack/channels', { signal: ac.signal }).then(
+      (r) => setChannels(r.items),
+      (err) => { if (!isAbort(err)) setChannels([]); },
+    );
+    return () => ac.abort();
+  }, []);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api<Partial<SlackSettings>>('PUT', '/api/admin/slack/default-channel', { body: { channelId: value.trim() || null } });
+      onChange({ ...(await api<SlackSettings>('GET', '/api/admin/slack')), ...r } as SlackSettings);
+      announce('Default Slack channel saved.');
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="settings" onSubmit={save} noValidate aria-labelledby="slack-channel-h">
+      <h3 id="slack-channel-h">Default channel</h3>
+      <div class="fld">
+        <label for="slack-channel">Channel where new conversations open a thread</label>
+        <input
+          id="slack-channel" type="text" list="slack-channel-list" autoComplete="off" spellcheck={false} maxLength={21}
+          placeholder="C0123456789" value={value} aria-describedby="slack-channel-hint" onInput={(e) => setValue(e.currentTarget.value.toUpperCase())}
+        />
+        <datalist id="slack-channel-list">
+          {(channels ?? []).map((c) => <option key={c.id} value={c.id}>{`#${c.name}${c.isMember ? '' : ' (invite @Bedside first)'}`}</option>)}
+        </datalist>
+        <p class="hint" id="slack-channel-hint">
+          Choose from the list or type the channel id. Each inbox can use its own channel (Inboxes page); this one is used otherwise.
+          Invite the app to the channel in Slack: <code>/invite @Bedside</code>.
+        </p>
+      </div>
+      {error && <ErrorBox>{error}</ErrorBox>}
+      <div class="row-btns">
+        <button type="submit" class="btn primary" aria-disabled={busy ? 'true' : undefined}>{busy ? 'Saving…' : 'Save default channel'}</button>
+      </div>
+    </form>
   );
 }
 

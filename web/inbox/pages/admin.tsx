@@ -68,6 +68,11 @@ export function AdminPage({ session, page, inboxId }: AdminProps) {
         </ul>
       </nav>
       <main id="main" tabIndex={-1} class="admin-main">
+        {slack?.workspace?.status === 'disconnected' && page !== 'slack' && (
+          <div class="banner warn" role="alert">
+            <p><strong>Slack disconnected.</strong> Nothing is posted to Slack until it is added again. <Link href="/admin/slack">Open the Slack settings</Link></p>
+          </div>
+        )}
         {slack?.contentMode === 'full' && (
           <div class="banner warn">
             <strong>Slack full content mode is on.</strong> Patient messages, names and numbers are copied to Slack
