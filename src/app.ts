@@ -17,6 +17,8 @@ import { widgetAdapter } from './channels/widget/adapter.ts';
 import { TwilioApi } from './channels/twilio-sms/api.ts';
 import { twilioSmsAdapter } from './channels/twilio-sms/adapter.ts';
 import { registerTwilioHandlers } from './channels/twilio-sms/handlers.ts';
+import { messagingApps } from './channels/messaging-apps.ts';
+import { whatsappRoutes } from './http/api/whatsapp-routes.ts';
 import { twilioRoutes } from './channels/twilio-sms/routes.ts';
 import { WIDGET_MAX_FRAME_BYTES, widgetSocketRoutes } from './channels/widget/socket.ts';
 import type { Config } from './config.ts';
@@ -113,6 +115,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerTwilioHandlers(worker, { api, statusCallbackUrl });
     smsInboxId = (await ensureSmsInbox(store))?.id;
   }
+  // Messenger, WhatsApp and Viber, each when configured (channels/messaging-apps.ts).
+  const apps = await messagingApps({
+    settings: config.channels, store, conversations, noticeFor: (c) => secureLinks.noticeFor(c),
+    maxAttachmentBytes: 10 * 1024 * 1024, timeoutMs: Math.min(10_000, config.jobs.leaseMs / 2), log,
+  });
+  patientChannels.push(...apps.adapters);
   registerDeliveryHandler(worker, store, new ChannelRegistry(patientChannels));
 
   const http: FastifyInstance = Fastify({
@@ -141,6 +149,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const api = new ApiRegistry(http, guard);
   authRoutes(api, { auth, guard, store });
   conversationRoutes(api, { store, conversations, audit });
+  if (apps.whatsapp) whatsappRoutes(api, { store, conversations, audit });
   adminRoutes(api, {
     store, auth, audit, publicUrl: config.publicUrl,
     slack: { connected: config.slack !== undefined, channelId: config.slack?.channelId ?? null, defaultContent: config.slack?.content ?? 'notice' },
@@ -169,6 +178,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       onJobsQueued: () => worker.wake(), log: log.child({ module: 'twilio' }),
     });
   }
+
+  await apps.registerRoutes(http);
 
   if (config.slack) {
     const slack = config.slack;

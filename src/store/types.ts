@@ -13,6 +13,16 @@ import type { MasterKey } from '../security/master-key.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** Where replies reach a contact on a channel, and when they last wrote from there. */
+export interface ChannelAddress { address: string; lastInboundAt: number | null; optedOutAt: number | null }
+
+export interface IdentityStoreOps {
+  /** After an inbound message: remembers the (sealed) reply address and the time. False when the identity is unknown. */
+  recordInbound(orgId: string, channel: string, externalId: string, address: string, at: number): Promise<boolean>;
+  /** The contact's addresses on a channel, the one written from most recently first. */
+  addresses(orgId: string, contactId: string, channel: string): Promise<ChannelAddress[]>;
+}
+
 export type NewMessage = Omit<Message, 'id'>;
 
 export interface Job {
@@ -50,6 +60,7 @@ export interface StoreOps {
   readonly inbox: InboxStoreOps;
   readonly audit: AuditStoreOps;
   readonly records: RecordsStoreOps;
+  readonly identities: IdentityStoreOps;
 
   countOrganizations(): Promise<number>;
   createOrganization(org: Organization): Promise<void>;
