@@ -1,9 +1,12 @@
 /**
- * Fetches a patient's media from a vendor, never more than the attachment size cap: a declared size
- * over the cap is refused before any byte is fetched, and an undeclared one is cut off while
- * streaming. Failures say whether trying again may help (the webhook is then answered 503 so the
+ * Fetches a patient's media from a vendor, never more than the attachment size cap (see
+ * capped-download.ts), for a webhook that must answer now. Failures say whether trying again may help (the webhook is then answered 503 so the
  * vendor redelivers) or not (the message is stored with a note instead).
  */
+import { mediaType, refusedNote, type IncomingAttachment } from '../features/attachments.ts';
+import { PermanentError } from '../jobs/errors.ts';
+import { downloadCapped as fetchCapped, type Download } from './capped-download.ts';
+
 export class MediaUnavailable extends Error {
   constructor(readonly reason: 'too_large' | 'gone' | 'temporary') {
     super(`media ${reason}`);
@@ -14,41 +17,22 @@ export class MediaUnavailable extends Error {
 export interface DownloadedMedia { data: Buffer; contentType: string }
 
 export async function downloadCapped(url: string, opts: { headers?: Record<string, string>; maxBytes: number; timeoutMs: number }): Promise<DownloadedMedia> {
-  let res: Response;
+  let got: Download;
   try {
-    res = await fetch(url, { headers: opts.headers ?? {}, signal: AbortSignal.timeout(opts.timeoutMs), redirect: 'follow' });
-  } catch {
-    throw new MediaUnavailable('temporary');
-  }
-  if (res.status === 429 || res.status >= 500) throw new MediaUnavailable('temporary');
-  if (!res.ok || !res.body) throw new MediaUnavailable('gone');
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > opts.maxBytes) {
-    await res.body.cancel().catch(() => undefined);
-    throw new MediaUnavailable('too_large');
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > opts.maxBytes) throw new MediaUnavailable('too_large');
-      chunks.push(Buffer.from(chunk));
-    }
+    got = await fetchCapped(url, opts);
   } catch (err) {
-    if (err instanceof MediaUnavailable) throw err;
-    throw new MediaUnavailable('temporary');
+    throw new MediaUnavailable(err instanceof PermanentError ? 'gone' : 'temporary');
   }
-  const contentType = (res.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]?.trim() || 'application/octet-stream';
-  return { data: Buffer.concat(chunks), contentType };
+  if (!got.ok) throw new MediaUnavailable('too_large');
+  return { data: got.data, contentType: mediaType(got.contentType) || 'application/octet-stream' };
 }
 
-/** A downloaded item on its way into a patient message. */
-export interface InboundMedia { filename: string; contentType: string; data: Buffer }
+/** A downloaded item on its way into a patient message (screened again by the attachments core). */
+export type InboundMedia = IncomingAttachment;
 
 /** Why an item is not in the message, as staff read it. */
-export function mediaNote(reason: MediaUnavailable['reason']): string {
-  return reason === 'too_large' ? '[Attachment refused: larger than the size limit]' : '[Attachment could not be retrieved from the sender]';
+export function mediaNote(reason: MediaUnavailable['reason'], filename = 'attachment'): string {
+  return reason === 'too_large' ? refusedNote(filename, 'too_large') : '[Attachment could not be retrieved from the sender]';
 }
 
 /** A file name for an item the vendor sent without one. */

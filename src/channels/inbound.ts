@@ -37,9 +37,10 @@ export interface ChannelMessage {
 export async function receiveChannelMessage(deps: ChannelInboundDeps, m: ChannelMessage): Promise<{ created: boolean; orgId: string }> {
   const inbox = await deps.inbox();
   if (!inbox) throw new AppError('not_configured', 404, `No ${m.channel} inbox`);
-  const body = [m.text.trim(), ...m.notes, ...m.media.map((x) => `[Attachment: ${x.contentType}]`)].filter(Boolean).join('\n') || '[Empty message]';
+  // With files and no text, the attachments core names the files in the text.
+  const body = [m.text.trim(), ...m.notes].filter(Boolean).join('\n') || (m.media.length ? '' : '[Empty message]');
   const { created } = await deps.conversations.receivePatientMessage({
-    inbox, identity: { channel: m.channel, externalId: m.externalId }, body, sourceId: m.sourceId,
+    inbox, identity: { channel: m.channel, externalId: m.externalId }, body, sourceId: m.sourceId, attachments: m.media,
     ...(m.profile ? { profile: m.profile } : {}), ...(m.linkByAddress ? { linkByAddress: m.linkByAddress } : {}),
   });
   await deps.store.identities.recordInbound(inbox.orgId, m.channel, m.externalId, m.address, m.sentAt);

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChannelSettings } from '../config-channels.ts';
 import type { ChannelKind, Conversation, Inbox } from '../domain/types.ts';
+import type { AttachmentPolicy } from '../features/attachments.ts';
 import type { ConversationService } from '../features/conversations.ts';
 import { ensureChannelInbox } from '../features/channel-inboxes.ts';
 import type { Logger } from '../log.ts';
@@ -29,7 +30,7 @@ export interface MessagingAppDeps {
   conversations: ConversationService;
   /** The notice sent instead of a reply where the practice chose notice mode for the channel. */
   noticeFor(conversation: Conversation): Promise<string>;
-  maxAttachmentBytes: number;
+  attachmentPolicy: AttachmentPolicy;
   /** Vendor calls give up well before a job's lease ends. */
   timeoutMs: number;
   log: Logger;
@@ -66,7 +67,7 @@ export async function messagingApps(deps: MessagingAppDeps): Promise<MessagingAp
   const adapters: ChannelAdapter[] = [];
   const metaHandlers: Record<string, MetaObjectHandler> = {};
   const graph = settings.meta ? new GraphApi(settings.meta.graphUrl, deps.timeoutMs) : undefined;
-  const common = { store, conversations, maxAttachmentBytes: deps.maxAttachmentBytes };
+  const common = { store, conversations, attachmentPolicy: deps.attachmentPolicy };
 
   if (graph && settings.messenger) {
     const api = new MessengerApi(graph, settings.messenger);

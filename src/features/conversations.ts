@@ -13,6 +13,7 @@ import type { ChannelKind, Contact, Conversation, Inbox, Message, Staff } from '
 import type { ContactPatch, Store, StoreOps } from '../store/types.ts';
 import type { OrgEvent, VisitorEvent } from './events.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
+import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './attachments.ts';
 
 /** Delivery outcomes that mean the patient did not get the message. */
 export const DELIVERY_PROBLEMS = new Set(['undelivered', 'failed', 'refused']);
@@ -31,6 +32,8 @@ export interface PatientMessageInput {
    * Never set for self-declared details such as a widget form.
    */
   linkByAddress?: { phone?: string; email?: string };
+  /** Files sent with the message; screened by the attachment policy, kept ones stored sealed. */
+  attachments?: IncomingAttachment[];
 }
 
 export interface StaffReplyInput {
@@ -47,6 +50,8 @@ export interface ConversationServiceOptions {
   slackEnabledFor(orgId: string): boolean;
   /** Called after a commit that enqueued jobs, so the worker need not wait for its next poll. */
   onJobsQueued(): void;
+  /** What files are kept; without it every attachment is refused. */
+  attachmentPolicy?: AttachmentPolicy;
   now?: () => number;
 }
 
@@ -86,12 +91,16 @@ export class ConversationService {
       if (!conversation) {
         conversation = await this.createConversation(tx, inbox, contact, input.identity.channel, now);
       }
+      const files = screenAll(this.options.attachmentPolicy ?? { maxBytes: 0, allowedTypes: new Set() }, input.attachments ?? []);
       const { message, created } = await tx.insertMessage({
         orgId, conversationId: conversation.id, direction: 'in', kind: 'message', authorType: 'contact',
-        authorStaffId: null, authorName: null, body: input.body, clientId: input.clientId ?? null,
+        authorStaffId: null, authorName: null, body: bodyWithFiles(input.body, files), clientId: input.clientId ?? null,
         source: input.identity.channel, sourceId: input.sourceId ?? null, createdAt: now,
       });
       if (!created) return { message, conversation, created, reopened };
+      for (const f of files.kept) {
+        await tx.attachments.insert({ id: newId('att'), orgId, messageId: message.id, filename: f.filename, contentType: f.contentType, data: f.data, createdAt: now });
+      }
 
       // A patient writing again after "resolved" continues the same conversation and thread.
       reopened = conversation.status === 'resolved';
@@ -174,6 +183,26 @@ export class ConversationService {
 
   reopen(conversation: Conversation): Promise<Conversation> {
     return this.changeState(conversation, { status: 'open', resolvedAt: null });
+  }
+
+  /**
+   * Files fetched after their message was stored (a vendor that sends links, not content): each
+   * is screened like any attachment; `id` makes a repeated fetch store nothing twice. Returns
+   * the notes for files refused.
+   */
+  async addAttachments(message: Message, files: Array<IncomingAttachment & { id: string }>): Promise<string[]> {
+    const policy = this.options.attachmentPolicy ?? { maxBytes: 0, allowedTypes: new Set<string>() };
+    const notes: string[] = [];
+    let added = 0;
+    for (const f of files) {
+      const { kept, notes: refused } = screenAll(policy, [f]);
+      notes.push(...refused);
+      for (const k of kept) {
+        if (await this.store.attachments.insert({ id: f.id, orgId: message.orgId, messageId: message.id, filename: k.filename, contentType: k.contentType, data: k.data, createdAt: this.now() })) added++;
+      }
+    }
+    if (added) await this.publishOrg(message.orgId, { type: 'message.updated', conversationId: message.conversationId, messageId: message.id });
+    return notes;
   }
 
   /**
@@ -269,4 +298,11 @@ export class ConversationService {
   private publishConversation(c: Conversation): Promise<void> {
     return this.publishOrg(c.orgId, { type: 'conversation.updated', conversationId: c.id, status: c.status, assigneeId: c.assigneeId });
   }
+}
+
+/** The text staff see: what the patient wrote, a line per refused file, and names of kept files when there is no text. */
+function bodyWithFiles(body: string, files: { kept: IncomingAttachment[]; notes: string[] }): string {
+  const text = body.trim();
+  const named = text ? [] : files.kept.map((f) => `[Attachment: ${f.filename}]`);
+  return [text, ...named, ...files.notes].filter(Boolean).join('\n');
 }

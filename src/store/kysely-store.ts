@@ -11,6 +11,7 @@ import type { Database } from './schema.ts';
 import { toConversation, toMessage } from './rows.ts';
 import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
 import { KyselyRecordsOps } from './kysely-records.ts';
+import { KyselyAttachmentOps } from './kysely-attachments.ts';
 import { KyselyIdentityOps } from './kysely-identities.ts';
 import { SYSTEM_KEY_OWNER, type FieldCrypto } from './field-crypto.ts';
 import type { MasterKey } from '../security/master-key.ts';
@@ -39,6 +40,7 @@ class KyselyOps implements StoreOps {
   readonly inbox: KyselyInboxOps;
   readonly audit: KyselyAuditOps;
   readonly records: KyselyRecordsOps;
+  readonly attachments: KyselyAttachmentOps;
   readonly identities: KyselyIdentityOps;
 
   constructor(protected readonly db: Db, dialect: Dialect, protected readonly crypto: FieldCrypto) {
@@ -46,6 +48,7 @@ class KyselyOps implements StoreOps {
     this.inbox = new KyselyInboxOps(db, crypto);
     this.audit = new KyselyAuditOps(db, dialect);
     this.records = new KyselyRecordsOps(db, crypto);
+    this.attachments = new KyselyAttachmentOps(db, crypto);
     this.identities = new KyselyIdentityOps(db, crypto);
   }
 
@@ -447,6 +450,7 @@ export class KyselyStore extends KyselyOps implements Store {
         .where('id', '=', m.id).execute();
       done++;
     }
+    done += await this.attachments.reencryptBatch(orgId, current, limit - done);
     return done;
   }
 

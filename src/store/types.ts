@@ -8,7 +8,7 @@ import type {
   Contact, Conversation, Inbox, InboxSettings, Message, Organization, OrganizationSettings, Staff,
 } from '../domain/types.ts';
 
-import type { AuditStoreOps, AuthStoreOps, InboxStoreOps, RecordsStoreOps } from './staff-types.ts';
+import type { AttachmentStoreOps, AuditStoreOps, AuthStoreOps, InboxStoreOps, RecordsStoreOps } from './staff-types.ts';
 import type { MasterKey } from '../security/master-key.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -60,6 +60,7 @@ export interface StoreOps {
   readonly inbox: InboxStoreOps;
   readonly audit: AuditStoreOps;
   readonly records: RecordsStoreOps;
+  readonly attachments: AttachmentStoreOps;
   readonly identities: IdentityStoreOps;
 
   countOrganizations(): Promise<number>;

@@ -102,6 +102,19 @@ export interface Message {
   authorName: string | null;
   body: string;
   createdAt: IsoDateTime;
+  /** Outbound on vendor channels: queued, sent, delivered, read, undelivered, failed, refused. */
+  deliveryStatus?: string | null;
+  /** Why delivery failed or was refused: a code, never content. */
+  deliveryError?: string | null;
+  attachments?: Attachment[];
+}
+
+/** A file the patient sent; downloaded from /api/attachments/:id. */
+export interface Attachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
 }
 
 export interface Contact {

@@ -4,6 +4,7 @@
  * Messenger ids are page-scoped: a channel identity only, never matched to other contacts.
  */
 import { errors } from '../../errors.ts';
+import type { AttachmentPolicy } from '../../features/attachments.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import type { Logger } from '../../log.ts';
 import type { Store } from '../../store/types.ts';
@@ -17,7 +18,7 @@ export interface MessengerWebhookDeps extends ChannelInboundDeps {
   store: Store;
   conversations: ConversationService;
   pageId: string;
-  maxAttachmentBytes: number;
+  attachmentPolicy: AttachmentPolicy;
   timeoutMs: number;
   log: Logger;
 }
@@ -40,7 +41,7 @@ export function messengerWebhook(deps: MessengerWebhookDeps): MetaObjectHandler 
         continue;
       }
       try {
-        const got = await downloadCapped(url, { maxBytes: deps.maxAttachmentBytes, timeoutMs: deps.timeoutMs });
+        const got = await downloadCapped(url, { maxBytes: deps.attachmentPolicy.maxBytes, timeoutMs: deps.timeoutMs });
         media.push({ filename: filenameFromUrl(url, a.type, got.contentType), contentType: got.contentType, data: got.data });
       } catch (err) {
         if (err instanceof MediaUnavailable && err.reason !== 'temporary') notes.push(mediaNote(err.reason));

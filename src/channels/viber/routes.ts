@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../../errors.ts';
+import type { AttachmentPolicy } from '../../features/attachments.ts';
 import type { Logger } from '../../log.ts';
 import { downloadCapped, fallbackFilename, MediaUnavailable, mediaNote, type InboundMedia } from '../download.ts';
 import { receiveChannelMessage, type ChannelInboundDeps } from '../inbound.ts';
@@ -21,7 +22,7 @@ export interface ViberRouteDeps extends ChannelInboundDeps {
   authToken: string;
   api: ViberApi;
   welcomeText: string | undefined;
-  maxAttachmentBytes: number;
+  attachmentPolicy: AttachmentPolicy;
   timeoutMs: number;
   log: Logger;
 }
@@ -36,9 +37,9 @@ export async function viberRoutes(app: FastifyInstance, deps: ViberRouteDeps): P
     const m = cb.message;
     if (m.type === 'text') return { media: [], notes: [] };
     if ((m.type !== 'picture' && m.type !== 'file') || !m.media) return { media: [], notes: [`[Unsupported Viber message: ${m.type}]`] };
-    if (m.size !== undefined && m.size > deps.maxAttachmentBytes) return { media: [], notes: [mediaNote('too_large')] };
+    if (m.size !== undefined && m.size > deps.attachmentPolicy.maxBytes) return { media: [], notes: [mediaNote('too_large', m.file_name)] };
     try {
-      const got = await downloadCapped(m.media, { maxBytes: deps.maxAttachmentBytes, timeoutMs: deps.timeoutMs });
+      const got = await downloadCapped(m.media, { maxBytes: deps.attachmentPolicy.maxBytes, timeoutMs: deps.timeoutMs });
       const filename = m.type === 'file' && m.file_name ? m.file_name : fallbackFilename(m.type === 'picture' ? 'image' : 'file', got.contentType);
       return { media: [{ filename, contentType: got.contentType, data: got.data }], notes: [] };
     } catch (err) {

@@ -5,6 +5,7 @@
  * number: the contact is matched by it (E.164), as an SMS from the same number would be.
  */
 import { errors } from '../../errors.ts';
+import { mediaType, refusedNote, type AttachmentPolicy } from '../../features/attachments.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import type { Logger } from '../../log.ts';
 import type { Store } from '../../store/types.ts';
@@ -22,7 +23,7 @@ export interface WhatsAppWebhookDeps extends ChannelInboundDeps {
   conversations: ConversationService;
   api: WhatsAppApi;
   phoneNumberId: string;
-  maxAttachmentBytes: number;
+  attachmentPolicy: AttachmentPolicy;
   log: Logger;
 }
 
@@ -32,12 +33,17 @@ export function whatsappWebhook(deps: WhatsAppWebhookDeps): MetaObjectHandler {
   const fetchMedia = async (m: WaMessage): Promise<{ media: InboundMedia[]; notes: string[] }> => {
     const item = m.type === 'image' ? m.image : m.type === 'document' ? m.document : undefined;
     if (!item) return { media: [], notes: [] };
+    // WhatsApp declares the type: a file the practice does not accept is not even fetched.
+    const named = m.type === 'document' && item.filename ? item.filename : fallbackFilename(m.type, item.mime_type ?? '');
+    if (item.mime_type && !deps.attachmentPolicy.allowedTypes.has(mediaType(item.mime_type))) {
+      return { media: [], notes: [refusedNote(named, 'type_not_allowed')] };
+    }
     try {
-      const got = await deps.api.media(item.id, deps.maxAttachmentBytes);
+      const got = await deps.api.media(item.id, deps.attachmentPolicy.maxBytes);
       const filename = m.type === 'document' && item.filename ? item.filename : fallbackFilename(m.type, got.contentType);
       return { media: [{ filename, contentType: got.contentType, data: got.data }], notes: [] };
     } catch (err) {
-      if (err instanceof MediaUnavailable && err.reason !== 'temporary') return { media: [], notes: [mediaNote(err.reason)] };
+      if (err instanceof MediaUnavailable && err.reason !== 'temporary') return { media: [], notes: [mediaNote(err.reason, named)] };
       throw err;
     }
   };

@@ -8,7 +8,7 @@ import type { Authenticated } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import type { ApiRegistry } from './registry.ts';
 import { staffActor } from './session-guard.ts';
-import { conversationSummarySchema, messageSchema, toApiMessage, toSummary } from './present.ts';
+import { conversationSummarySchema, messageSchema, toApiMessage, toApiMessages, toSummary } from './present.ts';
 
 const CHANNELS = ['web', 'sms', 'email', 'messenger', 'whatsapp', 'viber'] as const;
 const HISTORY_PAGE = 100;
@@ -96,7 +96,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
       return {
         conversation,
         contact: { id: c.contactId, displayName: contact?.displayName ?? null, email: contact?.email ?? null, phone: contact?.phone ?? null, dateOfBirth, channels },
-        messages: page.map((m) => toApiMessage(m, m.channel)), hasMore: history.length > HISTORY_PAGE,
+        messages: await toApiMessages(store, auth.org.id, page), hasMore: history.length > HISTORY_PAGE,
       };
     },
   });
@@ -109,7 +109,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
     handler: async ({ auth, params, query }) => {
       const c = await load(auth, params.id);
       const history = await store.inbox.contactHistory(auth.org.id, c.contactId, HISTORY_PAGE + 1, query.before);
-      return { messages: history.slice(-HISTORY_PAGE).map((m) => toApiMessage(m, m.channel)), hasMore: history.length > HISTORY_PAGE };
+      return { messages: await toApiMessages(store, auth.org.id, history.slice(-HISTORY_PAGE)), hasMore: history.length > HISTORY_PAGE };
     },
   });
 

@@ -4,7 +4,7 @@ import type { Contact, ConversationDetail, ConversationResponse, ConversationSum
 import { ApiError, errorMessage } from '../lib/api.ts';
 import type { PendingReply } from '../lib/conversation.ts';
 import { buildTimeline, conversationReducer, initialConversation } from '../lib/conversation.ts';
-import { contactName, newClientId } from '../lib/format.ts';
+import { contactName, deliveryText, fileSize, newClientId } from '../lib/format.ts';
 import { TypingSender } from '../lib/live.ts';
 import type { MergeCandidate } from '../lib/records.ts';
 import type { ListView } from '../lib/routes.ts';
@@ -368,10 +368,30 @@ function MessageItem({ m, contactLabel }: { m: Message; contactLabel: string }) 
         <span>{who}</span>
       </p>
       <p class="body">{m.body}</p>
+      {m.attachments && m.attachments.length > 0 && (
+        <ul class="files" aria-label="Attachments">
+          {m.attachments.map((a) => (
+            <li key={a.id}>
+              <a href={`/api/attachments/${encodeURIComponent(a.id)}`} download={a.filename}>{a.filename}</a>{' '}
+              <span class="size">({fileSize(a.size)})</span>
+            </li>
+          ))}
+        </ul>
+      )}
       <p class="mt">
         <time dateTime={m.createdAt} title={fullDateTime(m.createdAt)}>{clockTime(m.createdAt)}</time>
+        {m.direction === 'out' && m.deliveryStatus && <DeliveryBadge status={m.deliveryStatus} error={m.deliveryError ?? null} />}
       </p>
     </div>
+  );
+}
+
+function DeliveryBadge({ status, error }: { status: string; error: string | null }) {
+  const problem = ['undelivered', 'failed', 'refused'].includes(status);
+  return (
+    <span class={`delivery${problem ? ' problem' : ''}`} role={problem ? 'status' : undefined}>
+      {' · '}{deliveryText(status, error)}
+    </span>
   );
 }
 
