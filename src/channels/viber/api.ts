@@ -54,7 +54,7 @@ export class ViberApi {
     const r = viberResponseSchema.safeParse(parsed);
     if (!r.success) throw new RetryableError('viber answered an unknown shape');
     if (r.data.status === 0) return { messageToken: r.data.message_token };
-    if (r.data.status === VIBER_TOO_MANY_REQUESTS) throw new RetryableError('viber too many requests', retryAfterMs ?? 60_000);
+    if (r.data.status === VIBER_TOO_MANY_REQUESTS) throw new RetryableError('viber too many requests', retryAfterMs);
     if (r.data.status === VIBER_NOT_SUBSCRIBED) throw new ViberUnsubscribedError();
     throw new ViberError(r.data.status);
   }
