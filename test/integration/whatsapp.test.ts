@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, META, SLACK, STAFF, startHarness, storedMessages, type Harness } from '../support/harness.ts';
 import { enrolStaff } from '../support/staff.ts';
@@ -172,6 +174,10 @@ describe('WhatsApp (Cloud API)', () => {
     await threadOf('zorbitis');
     const logs = h.logs();
     for (const phi of ['zorbitis', 'Zebulon', WA_ID, META.appSecret, META.whatsappToken]) expect(logs).not.toContain(phi);
+    // Nor in the database files: the number, the name and the reply address are sealed.
+    const dir = h.app.config.dataDir;
+    const files = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('\n');
+    for (const phi of ['zorbitis', 'Zebulon', WA_ID]) expect(files).not.toContain(phi);
     // The signature check covers the exact bytes: a re-serialised body with other spacing fails.
     const payload = { object: 'whatsapp_business_account', entry: [] };
     const raw = JSON.stringify(payload, null, 2);
