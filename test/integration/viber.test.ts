@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, SLACK, STAFF, startHarness, storedMessages, VIBER, type Harness } from '../support/harness.ts';
 import { enrolStaff } from '../support/staff.ts';
 import type { ViberEmulator } from '../emulators/viber/index.ts';
+import { ViberApi } from '../../src/channels/viber/api.ts';
 
 const USER = { id: '01234567890A=', name: 'Vera Viberuser' };
 let h: Harness;
@@ -58,6 +59,13 @@ describe('Viber', () => {
     const other = await viber.post({ event: 'client_status', timestamp: Date.now() });
     expect(other.status).toBe(200);
     expect(await storedMessages(h)).toHaveLength(0);
+  });
+
+  it('registers its webhook: Viber checks it with a signed "webhook" event first', async () => {
+    viber.setWebhookUrl('http://127.0.0.1:9/nowhere');
+    await new ViberApi({ authToken: VIBER.authToken, apiUrl: viber.apiUrl, senderName: VIBER.senderName }).setWebhook(`${h.url}/webhooks/viber`);
+    expect(viber.calls.find((c) => c.path === '/pa/set_webhook')?.viberStatus).toBe(0);
+    await expect(new ViberApi({ authToken: 'wrong-token-000000000', apiUrl: viber.apiUrl, senderName: 'x' }).setWebhook(`${h.url}/webhooks/viber`)).rejects.toThrow('viber status 2');
   });
 
   it('answers conversation_started with the welcome message', async () => {
