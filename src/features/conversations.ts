@@ -15,6 +15,15 @@ import type { OrgEvent, VisitorEvent } from './events.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
 import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './attachments.ts';
 
+/** A new, open conversation of a contact in an inbox. */
+export function newConversation(inbox: Inbox, contactId: string, channel: ChannelKind, now: number): Conversation {
+  return {
+    id: newId('cv'), orgId: inbox.orgId, inboxId: inbox.id, contactId, channel,
+    ref: newConversationRef(), status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null,
+    createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null, waitingSince: null,
+  };
+}
+
 /** Delivery outcomes that mean the patient did not get the message. */
 export const DELIVERY_PROBLEMS = new Set(['undelivered', 'failed', 'refused']);
 
@@ -278,11 +287,7 @@ export class ConversationService {
   }
 
   private async createConversation(tx: StoreOps, inbox: Inbox, contact: Contact, channel: ChannelKind, now: number): Promise<Conversation> {
-    const conversation: Conversation = {
-      id: newId('cv'), orgId: inbox.orgId, inboxId: inbox.id, contactId: contact.id, channel,
-      ref: newConversationRef(), status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null,
-      createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null, waitingSince: null,
-    };
+    const conversation = newConversation(inbox, contact.id, channel, now);
     await tx.createConversation(conversation);
     return conversation;
   }

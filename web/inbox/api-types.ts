@@ -125,6 +125,9 @@ export interface Contact {
   /** "YYYY-MM-DD", or null when not on file. */
   dateOfBirth: string | null;
   channels: string[];
+  /** Channels a reply can go out on: those of the contact's conversations, plus SMS or e-mail
+   *  when the number or address is on file and the practice has that inbox. */
+  replyChannels?: string[];
 }
 
 export type StatusQuery = 'open' | 'resolved' | 'all';

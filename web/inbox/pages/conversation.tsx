@@ -190,13 +190,14 @@ export function ConversationView({
 
   const post = (p: PendingReply) => {
     stick.current = true;
-    api<SendMessageResponse>('POST', `${path}/messages`, { body: { body: p.body, internal: p.internal, clientId: p.clientId } }).then(
+    const via = !p.internal && p.channel && p.channel !== conv?.channel ? { channel: p.channel } : {};
+    api<SendMessageResponse>('POST', `${path}/messages`, { body: { body: p.body, internal: p.internal, clientId: p.clientId, ...via } }).then(
       (r) => dispatch({ type: 'sent', clientId: p.clientId, message: r.message }),
       (err) => dispatch({ type: 'send-failed', clientId: p.clientId, error: errorMessage(err) }),
     );
   };
-  const send = (body: string, internal: boolean) => {
-    const p: PendingReply = { clientId: newClientId(), body, internal, createdAt: new Date().toISOString(), error: null };
+  const send = (body: string, internal: boolean, channel: string) => {
+    const p: PendingReply = { clientId: newClientId(), body, internal, channel, createdAt: new Date().toISOString(), error: null };
     dispatch({ type: 'send', pending: p });
     post(p);
   };
@@ -350,7 +351,7 @@ export function ConversationView({
             })}
           </div>
           <p class="typing" aria-live="polite">{typingText}</p>
-          <Composer draftKey={id} channel={conv.channel} typing={typing} onSend={send} handle={composer} />
+          <Composer draftKey={id} channel={conv.channel} replyChannels={state.contact?.replyChannels ?? []} typing={typing} onSend={send} handle={composer} />
         </div>
         <ContactPanel contact={state.contact} conv={conv} session={session} conversations={conversations} onErased={onErased} onMerged={onMerged} />
       </div>
