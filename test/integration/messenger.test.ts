@@ -36,6 +36,8 @@ describe('Facebook Messenger', () => {
       const d = await agent.client.get<Detail>(`/api/conversations/${id}`);
       return d.body.messages.find((m) => m.body === 'We do, from next month.')?.deliveryStatus === 'read';
     });
+    const logs = h.logs();
+    for (const secret of ['Do you take new patients', 'We do, from next month', PSID, META.pageToken, META.appSecret]) expect(logs).not.toContain(secret);
   });
 
   it('stores a replayed mid once, ignores echoes, and refuses forged or malformed callbacks', async () => {
