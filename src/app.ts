@@ -18,6 +18,8 @@ import { widgetAdapter } from './channels/widget/adapter.ts';
 import { TwilioApi } from './channels/twilio-sms/api.ts';
 import { twilioSmsAdapter } from './channels/twilio-sms/adapter.ts';
 import { registerTwilioHandlers } from './channels/twilio-sms/handlers.ts';
+import { messagingApps } from './channels/messaging-apps.ts';
+import { whatsappRoutes } from './http/api/whatsapp-routes.ts';
 import { twilioRoutes } from './channels/twilio-sms/routes.ts';
 import { WIDGET_MAX_FRAME_BYTES, widgetSocketRoutes } from './channels/widget/socket.ts';
 import type { Config } from './config.ts';
@@ -123,6 +125,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerTwilioHandlers(worker, { api, statusCallbackUrl, store, conversations, attachmentPolicy: attachmentPolicy(config), log: log.child({ module: 'twilio' }) });
     smsInboxId = (await ensureSmsInbox(store))?.id;
   }
+  // Messenger, WhatsApp and Viber, each when configured (channels/messaging-apps.ts).
+  const apps = await messagingApps({
+    settings: config.channels, store, conversations, noticeFor: (c) => secureLinks.noticeFor(c),
+    attachmentPolicy: attachmentPolicy(config), timeoutMs: Math.min(10_000, config.jobs.leaseMs / 2), log,
+  });
+  patientChannels.push(...apps.adapters);
   registerDeliveryHandler(worker, store, new ChannelRegistry(patientChannels));
 
   const http: FastifyInstance = Fastify({
@@ -154,6 +162,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const api = new ApiRegistry(http, guard);
   authRoutes(api, { auth, guard, store });
   conversationRoutes(api, { store, conversations, audit });
+  if (apps.whatsapp) whatsappRoutes(api, { store, conversations, audit });
   adminRoutes(api, {
     store, auth, audit, publicUrl: config.publicUrl,
     slack: {
@@ -187,6 +196,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       onJobsQueued: () => worker.wake(), attachmentPolicy: attachmentPolicy(config), log: log.child({ module: 'twilio' }),
     });
   }
+
+  await apps.registerRoutes(http);
 
   const slackSigningSecret = config.slack?.signingSecret ?? config.slackApp?.signingSecret;
   if (slackWorkspaces && slackSigningSecret) {

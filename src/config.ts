@@ -3,6 +3,7 @@
  * A bad value stops the boot with a message that names the variable; nothing starts half-configured.
  */
 import { z } from 'zod';
+import { channelEnvShape, channelSettings, type ChannelSettings } from './config-channels.ts';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
@@ -57,6 +58,7 @@ const envSchema = z.object({
   RETENTION_SWEEP_MINUTES: z.coerce.number().positive().max(1440).default(60),
   /** Largest file a patient may send on any channel (bytes); larger ones are refused, not stored. */
   ATTACHMENT_MAX_BYTES: positiveInt.max(50 * 1024 * 1024).default(10 * 1024 * 1024),
+  ...channelEnvShape,
 });
 
 export interface SlackConfig {
@@ -100,6 +102,8 @@ export interface Config {
   slack: SlackConfig | undefined;
   slackApp: SlackAppConfig | undefined;
   twilio: TwilioSettings | undefined;
+  /** Messenger, WhatsApp and Viber (config-channels.ts). */
+  channels: ChannelSettings;
   jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
   shutdownGraceMs: number;
   sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
@@ -144,7 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  const incomplete = [...slackModeProblems(e), ...together(e, TWILIO_VARS)];
+  const channels = channelSettings(e);
+  const incomplete = [...slackModeProblems(e), ...together(e, TWILIO_VARS), ...channels.problems];
   if (incomplete.length) throw new ConfigError(incomplete);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
@@ -176,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     twilio: e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
       ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, apiUrl: e.TWILIO_API_URL, helpText: e.SMS_HELP_TEXT }
       : undefined,
+    channels: channels.settings,
     jobs: {
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       baseDelayMs: e.JOB_BASE_DELAY_MS,

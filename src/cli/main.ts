@@ -16,6 +16,7 @@ import { devMasterKeyPath, loadMasterKey, newMasterKeyText, parseMasterKey } fro
 import { loadOrCreateSecretKey } from '../security/secret-key.ts';
 import { openSqliteStore } from '../store/sqlite/open.ts';
 import type { Store } from '../store/types.ts';
+import { ViberApi } from '../channels/viber/api.ts';
 
 const HELP = `bedside: administer a Bedside installation
 
@@ -50,6 +51,8 @@ Commands:
                           so even backups of its data can no longer be read
   jobs retry-dead         Put dead-lettered deliveries back in the queue (after fixing the cause)
   slack manifest          Print the Slack app manifest for this server's PUBLIC_URL
+  viber set-webhook       Point the Viber bot at PUBLIC_URL/webhooks/viber (the server must be
+                          running: Viber calls it once to check)
   help                    This text
 
 Settings come from the same environment variables as the server (DATA_DIR, PUBLIC_URL, ...).
@@ -91,6 +94,14 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     // The header explains the placeholder; this copy has it filled in already.
     const body = manifest.split('\n').filter((l) => !l.startsWith('#')).join('\n');
     out(`# Slack app manifest for the Bedside server at ${config.publicUrl}\n${body.replaceAll('https://YOUR-BEDSIDE-HOST', config.publicUrl)}`);
+    return 0;
+  }
+
+  if (group === 'viber' && action === 'set-webhook') {
+    const config = loadConfig();
+    if (!config.channels.viber) throw new UsageError('VIBER_AUTH_TOKEN is not set');
+    await new ViberApi(config.channels.viber).setWebhook(`${config.publicUrl}/webhooks/viber`);
+    out(`Viber now sends callbacks to ${config.publicUrl}/webhooks/viber\n`);
     return 0;
   }
 

@@ -13,6 +13,7 @@ import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts
 import { KyselyRecordsOps } from './kysely-records.ts';
 import { KyselyAttachmentOps } from './kysely-attachments.ts';
 import { KyselySlackOps } from './kysely-slack.ts';
+import { KyselyIdentityOps } from './kysely-identities.ts';
 import { SYSTEM_KEY_OWNER, type FieldCrypto } from './field-crypto.ts';
 import type { MasterKey } from '../security/master-key.ts';
 import { normalizeEmail, normalizePhone, searchTerms } from '../domain/normalize.ts';
@@ -42,6 +43,7 @@ class KyselyOps implements StoreOps {
   readonly records: KyselyRecordsOps;
   readonly attachments: KyselyAttachmentOps;
   readonly slack: KyselySlackOps;
+  readonly identities: KyselyIdentityOps;
 
   constructor(protected readonly db: Db, dialect: Dialect, protected readonly crypto: FieldCrypto) {
     this.auth = new KyselyAuthOps(db);
@@ -50,6 +52,7 @@ class KyselyOps implements StoreOps {
     this.records = new KyselyRecordsOps(db, crypto);
     this.attachments = new KyselyAttachmentOps(db, crypto);
     this.slack = new KyselySlackOps(db, crypto);
+    this.identities = new KyselyIdentityOps(db, crypto);
   }
 
   /** Contacts: names, e-mails and phone numbers are sealed; e-mail and phone also get blind indexes. */

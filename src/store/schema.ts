@@ -46,6 +46,8 @@ export interface ContactIdentitiesTable {
   orgId: string; contactId: string; channel: string;
   /** Blind index (HMAC) of the address: a phone number or e-mail is never stored in the clear. */
   externalId: string; createdAt: number; optedOutAt: Generated<number | null>;
+  /** Sealed: where replies go on channels whose id is not a phone or e-mail (Messenger, Viber, WhatsApp). */
+  address: Generated<string | null>; lastInboundAt: Generated<number | null>;
 }
 
 export interface StaffTable {

@@ -105,6 +105,23 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       expect(await store.findConversationBySlackThread('C1', '171.0002')).toBeUndefined();
     });
 
+    it('keeps a channel address sealed with its identity, the newest inbound time, and follows a merge', async () => {
+      const a = await practice('a');
+      const b = await practice('b');
+      await store.addIdentity(a.org.id, a.contact.id, 'viber', 'vb-user-1=');
+      expect(await store.identities.recordInbound(a.org.id, 'viber', 'vb-user-1=', 'vb-user-1=', 2000)).toBe(true);
+      expect(await store.identities.recordInbound(a.org.id, 'viber', 'vb-user-1=', 'vb-user-1=', 1000)).toBe(true);
+      expect(await store.identities.recordInbound(a.org.id, 'viber', 'unknown', 'unknown', 1000)).toBe(false);
+      expect(await store.identities.addresses(a.org.id, a.contact.id, 'viber')).toEqual([{ address: 'vb-user-1=', lastInboundAt: 2000, optedOutAt: null }]);
+      expect(await store.identities.addresses(b.org.id, a.contact.id, 'viber')).toEqual([]);
+      await store.setIdentityOptOut(a.org.id, 'viber', 'vb-user-1=', 3000);
+      expect((await store.identities.addresses(a.org.id, a.contact.id, 'viber'))[0]?.optedOutAt).toBe(3000);
+      const other: Contact = { id: newId('ct'), orgId: a.org.id, displayName: null, email: null, phone: null, createdAt: Date.now() };
+      await store.createContact(other, { channel: 'web', externalId: 'visitor-a2' });
+      await store.records.mergeContacts(a.org.id, a.contact.id, other.id);
+      expect((await store.identities.addresses(a.org.id, other.id, 'viber'))[0]?.address).toBe('vb-user-1=');
+    });
+
     it('keeps one staff row per Slack user and updates the name', async () => {
       const { org } = await practice('a');
       const s1 = await store.upsertSlackStaff(org.id, 'U1', 'Nurse Ann');

@@ -14,6 +14,16 @@ import type { SlackStoreOps } from './slack-types.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** Where replies reach a contact on a channel, and when they last wrote from there. */
+export interface ChannelAddress { address: string; lastInboundAt: number | null; optedOutAt: number | null }
+
+export interface IdentityStoreOps {
+  /** After an inbound message: remembers the (sealed) reply address and the time. False when the identity is unknown. */
+  recordInbound(orgId: string, channel: string, externalId: string, address: string, at: number): Promise<boolean>;
+  /** The contact's addresses on a channel, the one written from most recently first. */
+  addresses(orgId: string, contactId: string, channel: string): Promise<ChannelAddress[]>;
+}
+
 export type NewMessage = Omit<Message, 'id'>;
 
 export interface Job {
@@ -54,6 +64,7 @@ export interface StoreOps {
   readonly attachments: AttachmentStoreOps;
   /** Slack workspaces installed by OAuth, one per organization. */
   readonly slack: SlackStoreOps;
+  readonly identities: IdentityStoreOps;
 
   countOrganizations(): Promise<number>;
   createOrganization(org: Organization): Promise<void>;

@@ -11,6 +11,8 @@ import { loadConfig } from '../../src/config.ts';
 import type { Inbox, Message } from '../../src/domain/types.ts';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.ts';
 import { startTwilioEmulator, type TwilioEmulator } from '../emulators/twilio/index.ts';
+import { startMetaEmulator, type MetaEmulator } from '../emulators/meta/index.ts';
+import { startViberEmulator, type ViberEmulator } from '../emulators/viber/index.ts';
 import { TEST_MASTER_KEY_TEXT } from './keys.ts';
 import { freePort } from './process.ts';
 
@@ -28,6 +30,17 @@ export const TWILIO = {
   from: '+15005550006',
 };
 
+export const META = {
+  appSecret: 'meta-test-app-secret-0123456789',
+  verifyToken: 'meta-test-verify-token',
+  pageId: '104837295012345',
+  pageToken: 'EAAG-test-page-token-0123456789',
+  phoneNumberId: '106540352242922',
+  whatsappToken: 'EAAG-test-whatsapp-token-0123456789',
+};
+
+export const VIBER = { authToken: '4453b6ac12345678-e02c5f12174805f9-viber-test', senderName: 'Riverside Front Desk' };
+
 export interface Harness {
   app: App;
   url: string;
@@ -36,6 +49,10 @@ export interface Harness {
   slack: SlackEmulator;
   /** Present when started with `twilio: true`. */
   twilio: TwilioEmulator | undefined;
+  /** Present when started with `meta: true` (Messenger and WhatsApp). */
+  meta: MetaEmulator | undefined;
+  /** Present when started with `viber: true`. */
+  viber: ViberEmulator | undefined;
   logs(): string;
   close(): Promise<void>;
 }
@@ -44,6 +61,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   slack?: boolean;
   twilio?: boolean;
+  meta?: boolean;
+  viber?: boolean;
   /** Reuse a data directory (restart scenarios); a fresh temporary one otherwise. */
   dataDir?: string;
 }
@@ -53,6 +72,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const slack = await startSlackEmulator({ botToken: SLACK.botToken, signingSecret: SLACK.signingSecret });
   slack.addUser({ id: STAFF.id, name: STAFF.name, realName: STAFF.realName, displayName: STAFF.displayName });
   const twilio = options.twilio ? await startTwilioEmulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken }) : undefined;
+  const meta = options.meta ? await startMetaEmulator(META) : undefined;
+  const viber = options.viber ? await startViberEmulator({ authToken: VIBER.authToken }) : undefined;
   // A known port, so PUBLIC_URL (which vendors sign and links use) is the real address.
   const port = await freePort();
   const lines: string[] = [];
@@ -67,6 +88,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(twilio ? {
       TWILIO_ACCOUNT_SID: TWILIO.accountSid, TWILIO_AUTH_TOKEN: TWILIO.authToken, TWILIO_FROM: TWILIO.from, TWILIO_API_URL: twilio.apiUrl,
     } : {}),
+    ...(meta ? {
+      META_APP_SECRET: META.appSecret, META_VERIFY_TOKEN: META.verifyToken, META_GRAPH_URL: meta.graphUrl,
+      MESSENGER_PAGE_ID: META.pageId, MESSENGER_PAGE_TOKEN: META.pageToken, WHATSAPP_PHONE_NUMBER_ID: META.phoneNumberId, WHATSAPP_TOKEN: META.whatsappToken,
+    } : {}),
+    ...(viber ? { VIBER_AUTH_TOKEN: VIBER.authToken, VIBER_API_URL: viber.apiUrl, VIBER_SENDER_NAME: VIBER.senderName } : {}),
     ...options.env,
   });
   const app = await createApp(config, { logDestination: sink });
@@ -74,15 +100,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const url = address.replace('[::1]', '127.0.0.1');
   slack.setEventsUrl(`${url}/slack/events`);
   twilio?.setSmsUrl(`${url}/webhooks/twilio/sms`);
+  meta?.setWebhookUrl(`${url}/webhooks/meta`);
+  viber?.setWebhookUrl(`${url}/webhooks/viber`);
   const inbox = app.demo?.inbox ?? await app.store.findFirstWebInbox();
   if (!inbox) throw new Error('no inbox');
   return {
-    app, url, wsUrl: url.replace(/^http/, 'ws'), inbox, slack, twilio,
+    app, url, wsUrl: url.replace(/^http/, 'ws'), inbox, slack, twilio, meta, viber,
     logs: () => lines.join(''),
     async close() {
       await app.stop();
       await slack.close();
       await twilio?.close();
+      await meta?.close();
+      await viber?.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -105,6 +105,8 @@ export function renderStaffMirror(mode: SlackContentMode, message: Message): Ren
 const DELIVERY_REASONS: Record<string, string> = {
   opted_out: 'the patient opted out of text messages (STOP); they can reply START to opt back in',
   no_phone_number: 'there is no phone number to send it to',
+  outside_24h_window: 'the patient last wrote more than 24 hours ago, so the channel allows only an approved template (WhatsApp) until they write again',
+  unsubscribed: 'the patient unsubscribed from the practice on Viber; replies reach them again once they write or subscribe',
 };
 
 /** A reply that did not reach the patient: the thread says so, and why (never what it said). */

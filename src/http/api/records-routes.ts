@@ -72,8 +72,8 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
 
   api.route({
     method: 'PUT', url: '/api/admin/channel-content', tag: 'records', access: 'admin',
-    summary: 'For SMS: send replies as text, or as a notice with a secure link (no PHI over the unencrypted channel)',
-    body: z.object({ channel: z.literal('sms'), mode: z.enum(['text', 'notice']) }).strict(),
+    summary: 'For SMS, Messenger, WhatsApp or Viber: send replies as text, or as a notice with a secure link (no PHI over a channel without a BAA)',
+    body: z.object({ channel: z.enum(['sms', 'messenger', 'whatsapp', 'viber']), mode: z.enum(['text', 'notice']) }).strict(),
     handler: async ({ auth, body, ip }) => {
       const org = await store.getOrganization(auth.org.id);
       await store.transaction(async (tx) => {
