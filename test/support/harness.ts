@@ -13,6 +13,7 @@ import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index
 import { startTwilioEmulator, type TwilioEmulator } from '../emulators/twilio/index.ts';
 import { TEST_MASTER_KEY_TEXT } from './keys.ts';
 import { freePort } from './process.ts';
+import { createTestDatabase, testEngine, type TestDatabase } from './postgres.ts';
 
 export const SLACK = {
   botToken: 'xoxb-0000000000-test-bot-token',
@@ -46,6 +47,8 @@ export interface HarnessOptions {
   twilio?: boolean;
   /** Reuse a data directory (restart scenarios); a fresh temporary one otherwise. */
   dataDir?: string;
+  /** On a fresh PostgreSQL database (dropped on close); default: BEDSIDE_TEST_ENGINE=postgres. */
+  postgres?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -57,7 +60,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const port = await freePort();
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const database: TestDatabase | undefined = (options.postgres ?? testEngine() === 'postgres') ? await createTestDatabase({ migrated: true }) : undefined;
   const config = loadConfig({
+    ...(database ? { DATABASE_URL: database.url, DATABASE_POOL_MAX: '5' } : {}),
     PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, HOST: '127.0.0.1', DATA_DIR: dataDir, MASTER_KEY: TEST_MASTER_KEY_TEXT, LOG_LEVEL: 'debug', NODE_ENV: 'test',
     JOB_BASE_DELAY_MS: '50', JOB_MAX_DELAY_MS: '400', JOB_POLL_MS: '50', JOB_LEASE_MS: '2000', SHUTDOWN_GRACE_MS: '2000',
     ...(options.slack === false ? {} : {
@@ -83,6 +88,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await app.stop();
       await slack.close();
       await twilio?.close();
+      await database?.drop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

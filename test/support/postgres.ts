@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 
 export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -48,6 +48,32 @@ export async function describePostgres(name: string, fn: () => void): Promise<vo
   if (process.env.CI === 'true') throw new Error(`${message}: the PostgreSQL suites must run in CI`);
   process.stderr.write(`\n  Skipping "${name}": ${message}. Start PostgreSQL or set TEST_POSTGRES_URL to run it.\n\n`);
   describe.skip(name, fn);
+}
+
+/** Which store the integration harness runs on: BEDSIDE_TEST_ENGINE=postgres, or SQLite. */
+export function testEngine(): 'sqlite' | 'postgres' {
+  return process.env.BEDSIDE_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+}
+
+/**
+ * Runs an integration suite again on PostgreSQL: the suite's own file, loaded with the engine
+ * switched, so the very same tests hold on both stores.
+ */
+export async function onPostgres(name: string, load: () => Promise<unknown>): Promise<void> {
+  const problem = await postgresProblem();
+  if (problem) {
+    await describePostgres(name, () => { it(name, () => undefined); });
+    return;
+  }
+  process.env.BEDSIDE_TEST_ENGINE = 'postgres';
+  await load();
+}
+
+/** Extra environment for a spawned server: a fresh database on PostgreSQL runs, nothing on SQLite. */
+export async function engineEnv(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }> {
+  if (testEngine() !== 'postgres') return { env: {}, cleanup: async () => undefined };
+  const db = await createTestDatabase({ migrated: true });
+  return { env: { DATABASE_URL: db.url, DATABASE_POOL_MAX: '4' }, cleanup: () => db.drop() };
 }
 
 export function databaseUrl(database: string, user?: string): string {
