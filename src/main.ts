@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     config.twilio
       ? `  SMS:              Twilio webhooks at ${config.publicUrl}/webhooks/twilio/sms (status: /webhooks/twilio/status), from ${config.twilio.from}`
       : '  SMS:              not connected (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)',
-    `  Data:             ${config.dataDir}`,
+    // Never the URL itself: it may carry a password.
+    `  Data:             ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : config.dataDir}`,
     ...(ownerLink ? [
       '',
       `  Demo owner (${DEMO_OWNER_EMAIL}): set a password and enrol two-factor sign-in at`,
