@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { describe, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 
 export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -66,6 +66,8 @@ export async function onPostgres(name: string, load: () => Promise<unknown>): Pr
     return;
   }
   process.env.BEDSIDE_TEST_ENGINE = 'postgres';
+  // Should the worker process go on to another file, that one runs on its own engine again.
+  afterAll(() => { delete process.env.BEDSIDE_TEST_ENGINE; });
   await load();
 }
 
