@@ -2,14 +2,12 @@
  * PostgreSQL for tests: a fresh database per test (created, then dropped), on the server at
  * TEST_POSTGRES_URL (default: the local server, user postgres).
  *
- * Without a server the PostgreSQL suites are skipped with a message on a developer's machine, and
- * fail under CI (CI=true), where a missing server is a broken pipeline, not a reason to pass.
+ * (postgres-suite.ts decides whether a PostgreSQL suite runs, fails or is skipped.)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, describe, it } from 'vitest';
 
 export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -34,41 +32,9 @@ export function postgresProblem(): Promise<string | undefined> {
   return availability;
 }
 
-/**
- * `describe` for a PostgreSQL suite: runs when the server answers, fails under CI when it does not,
- * and is skipped with a clear message otherwise.
- */
-export async function describePostgres(name: string, fn: () => void): Promise<void> {
-  const problem = await postgresProblem();
-  if (!problem) {
-    describe(name, fn);
-    return;
-  }
-  const message = `PostgreSQL is not reachable at ${new URL(ADMIN_URL).host} (${problem})`;
-  if (process.env.CI === 'true') throw new Error(`${message}: the PostgreSQL suites must run in CI`);
-  process.stderr.write(`\n  Skipping "${name}": ${message}. Start PostgreSQL or set TEST_POSTGRES_URL to run it.\n\n`);
-  describe.skip(name, fn);
-}
-
 /** Which store the integration harness runs on: BEDSIDE_TEST_ENGINE=postgres, or SQLite. */
 export function testEngine(): 'sqlite' | 'postgres' {
   return process.env.BEDSIDE_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
-}
-
-/**
- * Runs an integration suite again on PostgreSQL: the suite's own file, loaded with the engine
- * switched, so the very same tests hold on both stores.
- */
-export async function onPostgres(name: string, load: () => Promise<unknown>): Promise<void> {
-  const problem = await postgresProblem();
-  if (problem) {
-    await describePostgres(name, () => { it(name, () => undefined); });
-    return;
-  }
-  process.env.BEDSIDE_TEST_ENGINE = 'postgres';
-  // Should the worker process go on to another file, that one runs on its own engine again.
-  afterAll(() => { delete process.env.BEDSIDE_TEST_ENGINE; });
-  await load();
 }
 
 /** Extra environment for a spawned server: a fresh database on PostgreSQL runs, nothing on SQLite. */

@@ -6,9 +6,8 @@ import { newId, newPublicKey } from '../../domain/ids.ts';
 import { JobWorker } from '../../jobs/worker.ts';
 import { createLogger } from '../../log.ts';
 import { testMasterKey } from '../../../test/support/keys.ts';
-import {
-  createTestDatabase, databaseUrl, describePostgres, rawClient, withAdminClient, type TestDatabase,
-} from '../../../test/support/postgres.ts';
+import { createTestDatabase, databaseUrl, rawClient, withAdminClient, type TestDatabase } from '../../../test/support/postgres.ts';
+import { describePostgres } from '../../../test/support/postgres-suite.ts';
 import { KyselyStore } from '../kysely-store.ts';
 import { FieldCrypto } from '../field-crypto.ts';
 import { runStoreContract } from '../store.contract.ts';
