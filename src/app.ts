@@ -54,7 +54,7 @@ import { JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './log.ts';
 import { loadMasterKey } from './security/master-key.ts';
 import { loadOrCreateSecretKey } from './security/secret-key.ts';
-import { openSqliteStore } from './store/sqlite/open.ts';
+import { openConfiguredStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
 /** JSON bodies anywhere else are small; Slack's route sets its own limit. */
@@ -79,7 +79,7 @@ export interface App {
 
 export interface AppOptions {
   logDestination?: DestinationStream;
-  /** An already-open store (tests); otherwise the SQLite file under DATA_DIR. */
+  /** An already-open store (tests); otherwise PostgreSQL (DATABASE_URL) or the SQLite file under DATA_DIR. */
   store?: Store;
 }
 
@@ -89,7 +89,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   if (master.generatedAt) {
     log.warn({ file: master.generatedAt }, 'no MASTER_KEY given: generated a development master key outside DATA_DIR; set MASTER_KEY (or MASTER_KEY_FILE) in production');
   }
-  const store = options.store ?? await openSqliteStore(config.dataDir, master.key);
+  const store = options.store ?? await openConfiguredStore(config, master.key);
   const bus: Bus = new MemoryBus();
   const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
   const audit = new AuditTrail(log.child({ module: 'audit' }));

@@ -23,6 +23,17 @@ describe('loadConfig', () => {
     expect(c.slack).toBeUndefined();
   });
 
+  it('selects PostgreSQL with DATABASE_URL, sizes its pool, and refuses a URL that is not postgres:// without echoing it', () => {
+    expect(loadConfig({}).databaseUrl).toBeUndefined();
+    const c = loadConfig({ DATABASE_URL: 'postgres://bedside_app:pw@db:5432/bedside', DATABASE_POOL_MAX: '25' });
+    expect(c).toMatchObject({ databaseUrl: 'postgres://bedside_app:pw@db:5432/bedside', databasePoolMax: 25, databaseMigrationUrl: undefined });
+    expect(loadConfig({}).databasePoolMax).toBe(10);
+    const p = problems({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
+    expect(p).toEqual([expect.stringMatching(/^DATABASE_URL: /)]);
+    expect(p.join()).not.toContain('hunter2');
+    expect(problems({ DATABASE_MIGRATION_URL: 'postgres://owner@db/bedside' })).toEqual([expect.stringMatching(/^DATABASE_URL: required/)]);
+  });
+
   it('names the variable of a bad setting, without echoing its value', () => {
     const p = problems({ PORT: 'eighty' });
     expect(p).toHaveLength(1);

@@ -8,6 +8,7 @@ import { channelEnvShape, channelSettings, type ChannelSettings } from './config
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const postgresUrl = z.string().refine((u) => /^postgres(ql)?:\/\/./.test(u), 'must be a postgres:// URL');
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://');
 
 const envSchema = z.object({
@@ -16,6 +17,11 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_URL: httpUrl.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** PostgreSQL instead of the embedded SQLite file (see docs/deployment-postgres.md). */
+  DATABASE_URL: postgresUrl.optional(),
+  /** The schema owner, when DATABASE_URL is the application role (least privilege). */
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: positiveInt.max(1000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Signs visitor tokens. When unset, a random key is generated once and kept in DATA_DIR. */
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -94,6 +100,10 @@ export interface Config {
   host: string;
   publicUrl: string;
   dataDir: string;
+  /** Set: PostgreSQL; unset: the SQLite file under dataDir. */
+  databaseUrl: string | undefined;
+  databaseMigrationUrl: string | undefined;
+  databasePoolMax: number;
   logLevel: string;
   secretKey: string | undefined;
   masterKey: { value: string | undefined; file: string | undefined };
@@ -150,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const channels = channelSettings(e);
   const incomplete = [...slackModeProblems(e), ...together(e, TWILIO_VARS), ...channels.problems];
+  if (e.DATABASE_MIGRATION_URL && !e.DATABASE_URL) incomplete.push('DATABASE_URL: required when DATABASE_MIGRATION_URL is set');
   if (incomplete.length) throw new ConfigError(incomplete);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
@@ -158,6 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     publicUrl,
     dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    databaseMigrationUrl: e.DATABASE_MIGRATION_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     logLevel: e.LOG_LEVEL,
     secretKey: e.SECRET_KEY,
     masterKey: { value: e.MASTER_KEY, file: e.MASTER_KEY_FILE },

@@ -19,6 +19,18 @@ async function main(): Promise<void> {
 
   const app = await createApp(config);
   await app.start();
+  // Before anything else is awaited: a SIGTERM right after the server answers must still drain.
+  const shutdown = (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
+    force.unref();
+    app.stop().then(() => process.exit(0), (err: unknown) => {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
 
   const inbox = app.demo?.inbox ?? await app.store.findFirstWebInbox();
   const ownerLink = config.demo ? await demoEnrolmentLink(app.store, app.auth) : undefined;
@@ -39,7 +51,8 @@ async function main(): Promise<void> {
     config.twilio
       ? `  SMS:              Twilio webhooks at ${config.publicUrl}/webhooks/twilio/sms (status: /webhooks/twilio/status), from ${config.twilio.from}`
       : '  SMS:              not connected (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)',
-    `  Data:             ${config.dataDir}`,
+    // Never the URL itself: it may carry a password.
+    `  Data:             ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : config.dataDir}`,
     ...(ownerLink ? [
       '',
       `  Demo owner (${DEMO_OWNER_EMAIL}): set a password and enrol two-factor sign-in at`,
@@ -49,18 +62,6 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-
-  const shutdown = (signal: string) => {
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
-    force.unref();
-    app.stop().then(() => process.exit(0), (err: unknown) => {
-      app.log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((err: unknown) => {

@@ -14,7 +14,7 @@ import { startDataKeyRotation } from '../features/key-rotation.ts';
 import { createLogger } from '../log.ts';
 import { devMasterKeyPath, loadMasterKey, newMasterKeyText, parseMasterKey } from '../security/master-key.ts';
 import { loadOrCreateSecretKey } from '../security/secret-key.ts';
-import { openSqliteStore } from '../store/sqlite/open.ts';
+import { openConfiguredStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { ViberApi } from '../channels/viber/api.ts';
 
@@ -107,7 +107,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
 
   const config = loadConfig();
   const master = loadMasterKey({ ...config.masterKey, dataDir: config.dataDir, allowGenerate: false });
-  const store = await openSqliteStore(config.dataDir, master.key);
+  const store = await openConfiguredStore(config, master.key);
   try {
     const auth = new StaffAuth(store, new AuditTrail(createLogger('silent')), {
       ...config.sessions, publicUrl: config.publicUrl, serverKey: loadOrCreateSecretKey(config.dataDir, config.secretKey),

@@ -86,7 +86,12 @@ export class JobWorker {
       return;
     }
     for (const job of jobs) {
-      const p = this.run(job).finally(() => {
+      // Recording the outcome can fail too (the database went away, or closed under a job that
+      // outlived the shutdown grace): the job keeps its lease and runs again after it.
+      const p = this.run(job).catch((err: unknown) => {
+        // The message only: a database error's details can quote the row's values.
+        this.log.error({ jobId: job.id, kind: job.kind, reason: err instanceof Error ? err.message : 'unknown error' }, 'job outcome not recorded');
+      }).finally(() => {
         this.inFlight.delete(p);
         this.wake();
       });

@@ -113,7 +113,7 @@ export class FieldCrypto {
    * wrapped again with the new one, in one transaction; data itself is untouched (no re-encryption).
    */
   async rewrapAll(db: Kysely<Database>, next: MasterKey): Promise<number> {
-    return db.transaction().execute(async (tx) => {
+    const run = async (tx: Db) => {
       const rows = await tx.selectFrom('dataKeys').selectAll().execute();
       for (const r of rows) {
         if (r.masterKeyId === next.id) continue;
@@ -124,7 +124,9 @@ export class FieldCrypto {
           .where('orgId', '=', r.orgId).where('purpose', '=', r.purpose).where('version', '=', r.version).execute();
       }
       return rows.length;
-    });
+    };
+    // On PostgreSQL every store call already is a transaction (its tenant scope lives there).
+    return db.isTransaction ? run(db) : db.transaction().execute(run);
   }
 
   static aad(orgId: string, table: string, column: string, rowId: string | number): string {

@@ -245,7 +245,9 @@ export class KyselyInboxOps implements InboxStoreOps {
     await this.db.insertInto('conversationReads').values({ orgId, staffId, conversationId, lastReadMessageId: lastMessageId })
       .onConflict((oc) => oc.columns(['staffId', 'conversationId']).doUpdateSet({
         // Never move the read mark backwards (an older tab reporting late).
-        lastReadMessageId: (eb) => eb.fn('max', [eb.ref('conversationReads.lastReadMessageId'), eb.ref('excluded.lastReadMessageId')]),
+        // CASE rather than max(a, b) or greatest(a, b): one spelling for SQLite and PostgreSQL.
+        lastReadMessageId: (eb) => eb.case().when(eb.ref('excluded.lastReadMessageId'), '>', eb.ref('conversationReads.lastReadMessageId'))
+          .then(eb.ref('excluded.lastReadMessageId')).else(eb.ref('conversationReads.lastReadMessageId')).end(),
       })).execute();
   }
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.ts';
 import { SLACK, STAFF } from '../support/harness.ts';
 import { TEST_MASTER_KEY_TEXT } from '../support/keys.ts';
+import { engineEnv } from '../support/postgres.ts';
 import { freePort, spawnBedside, type BedsideProcess } from '../support/process.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 
@@ -13,6 +14,7 @@ let dataDir: string;
 let port: number;
 let proc: BedsideProcess | undefined;
 let env: Record<string, string>;
+let dropDatabase: () => Promise<void>;
 
 beforeEach(async () => {
   slack = await startSlackEmulator({ botToken: SLACK.botToken, signingSecret: SLACK.signingSecret });
@@ -20,7 +22,10 @@ beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'bedside-restart-'));
   port = await freePort();
   slack.setEventsUrl(`http://127.0.0.1:${port}/slack/events`);
+  const database = await engineEnv();
+  dropDatabase = database.cleanup;
   env = {
+    ...database.env,
     DATA_DIR: dataDir, MASTER_KEY: TEST_MASTER_KEY_TEXT, LOG_LEVEL: 'warn', SLACK_BOT_TOKEN: SLACK.botToken, SLACK_SIGNING_SECRET: SLACK.signingSecret,
     SLACK_CHANNEL_ID: SLACK.channelId, SLACK_API_URL: slack.apiUrl, SLACK_CONTENT: 'full',
     JOB_BASE_DELAY_MS: '100', JOB_MAX_DELAY_MS: '500', JOB_POLL_MS: '100', JOB_LEASE_MS: '1500',
@@ -33,6 +38,7 @@ afterEach(async () => {
     await proc.exited;
   }
   await slack.close();
+  await dropDatabase();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

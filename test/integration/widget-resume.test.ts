@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
+import { eventually, firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 
 let h: Harness;
@@ -33,7 +33,8 @@ describe('widget reconnect and resume', () => {
     await v.close();
 
     await h.slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Yes, to Tuesday 10:00?' });
-    await h.slack.waitFor(async () => (await h.app.store.jobCounts()).done >= 3 && true);
+    // The reply is stored (and its delivery done) once three jobs are: Slack post, Slack event, delivery.
+    await eventually(async () => (await h.app.store.jobCounts()).done >= 3);
 
     const again = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
     const welcome = await again.hello(token, ack.message.id);

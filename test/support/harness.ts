@@ -15,6 +15,7 @@ import { startMetaEmulator, type MetaEmulator } from '../emulators/meta/index.ts
 import { startViberEmulator, type ViberEmulator } from '../emulators/viber/index.ts';
 import { TEST_MASTER_KEY_TEXT } from './keys.ts';
 import { freePort } from './process.ts';
+import { createTestDatabase, testEngine, type TestDatabase } from './postgres.ts';
 
 export const SLACK = {
   botToken: 'xoxb-0000000000-test-bot-token',
@@ -65,6 +66,8 @@ export interface HarnessOptions {
   viber?: boolean;
   /** Reuse a data directory (restart scenarios); a fresh temporary one otherwise. */
   dataDir?: string;
+  /** On a fresh PostgreSQL database (dropped on close); default: BEDSIDE_TEST_ENGINE=postgres. */
+  postgres?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -78,7 +81,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const port = await freePort();
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const database: TestDatabase | undefined = (options.postgres ?? testEngine() === 'postgres') ? await createTestDatabase({ migrated: true }) : undefined;
   const config = loadConfig({
+    ...(database ? { DATABASE_URL: database.url, DATABASE_POOL_MAX: '5' } : {}),
     PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, HOST: '127.0.0.1', DATA_DIR: dataDir, MASTER_KEY: TEST_MASTER_KEY_TEXT, LOG_LEVEL: 'debug', NODE_ENV: 'test',
     JOB_BASE_DELAY_MS: '50', JOB_MAX_DELAY_MS: '400', JOB_POLL_MS: '50', JOB_LEASE_MS: '2000', SHUTDOWN_GRACE_MS: '2000',
     ...(options.slack === false ? {} : {
@@ -113,6 +118,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await twilio?.close();
       await meta?.close();
       await viber?.close();
+      await database?.drop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
