@@ -41,6 +41,11 @@ export const SYSTEM_CALLS: Readonly<Record<string, string>> = {
   buryJob: 'the outbox is one queue for the installation',
   jobCounts: 'the health check reports the whole outbox',
   requeueDeadJobs: 'an administrator requeues the whole dead-letter queue',
+  skipJob: 'the outbox is one queue for the installation',
+  'slack.findInstallationByTeam': 'Slack events and the OAuth callback name a workspace, not an organization',
+  'slack.consumeOAuthState': 'the OAuth callback presents its state before its organization is known',
+  'slack.listActiveOrgIds': 'each node learns which practices have Slack connected',
+  'slack.countInstallations': 'the health check reports Slack connections of the installation',
   rewrapDataKeys: "master-key rotation re-wraps every practice's data keys",
 };
 
@@ -92,4 +97,5 @@ const DECLARED_RECORD_CALLS = new Set([
   'getOrganization', 'updateOrganizationSettings', 'createInbox', 'createContact', 'createConversation', 'insertMessage',
   'auth.createAccount', 'auth.createEnrolmentToken', 'auth.createSession',
   'inbox.listConversations', 'inbox.createCanned', 'records.createSecureLink',
+  'attachments.insert', 'slack.saveInstallation', 'slack.createOAuthState',
 ]);
