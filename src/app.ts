@@ -18,12 +18,13 @@ import { TwilioApi } from './channels/twilio-sms/api.ts';
 import { twilioSmsAdapter } from './channels/twilio-sms/adapter.ts';
 import { registerTwilioHandlers } from './channels/twilio-sms/handlers.ts';
 import { twilioRoutes } from './channels/twilio-sms/routes.ts';
+import { emailChannel, type EmailChannel } from './channels/email/index.ts';
 import { WIDGET_MAX_FRAME_BYTES, widgetSocketRoutes } from './channels/widget/socket.ts';
 import type { Config } from './config.ts';
 import type { Inbox } from './domain/types.ts';
 import { ConversationService } from './features/conversations.ts';
 import { registerDeliveryHandler } from './features/delivery.ts';
-import { ensureSmsInbox, seedDemoPractice } from './features/demo.ts';
+import { ensureEmailInbox, ensureSmsInbox, seedDemoPractice } from './features/demo.ts';
 import { AuditTrail } from './features/audit.ts';
 import { StaffAuth } from './features/staff-auth.ts';
 import { adminRoutes } from './http/api/admin-routes.ts';
@@ -64,6 +65,8 @@ export interface App {
   log: Logger;
   conversations: ConversationService;
   auth: StaffAuth;
+  /** Present when e-mail is configured (EMAIL_ADDRESS, SMTP_URL). */
+  email: EmailChannel | undefined;
   /** Set when the demo practice was created by this start. */
   demo: { inbox: Inbox } | undefined;
   /** Listens, starts the workers; resolves with the bound address. */
@@ -112,6 +115,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }));
     registerTwilioHandlers(worker, { api, statusCallbackUrl });
     smsInboxId = (await ensureSmsInbox(store))?.id;
+  }
+  let email: EmailChannel | undefined;
+  if (config.email) {
+    const emailInboxId = (await ensureEmailInbox(store))?.id;
+    email = emailChannel({
+      settings: config.email, store, conversations, worker, secret: secretKey, timeoutMs: Math.min(10_000, config.jobs.leaseMs / 2),
+      inbox: async () => {
+        const inboxes = await Promise.all((await store.listOrganizations()).map((o) => store.listInboxes(o.id)));
+        return inboxes.flat().find((i) => i.id === emailInboxId);
+      },
+      noticeFor: async (conversation) => ((await store.getOrganization(conversation.orgId))?.settings?.channelContent?.email === 'notice'
+        ? secureLinks.noticeFor(conversation) : undefined),
+      log: log.child({ module: 'email' }),
+    });
+    patientChannels.push(email.adapter);
   }
   registerDeliveryHandler(worker, store, new ChannelRegistry(patientChannels));
 
@@ -170,6 +188,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
   }
 
+  await email?.routes(http);
+
   if (config.slack) {
     const slack = config.slack;
     // A call must give up well before its job's lease ends, or a second run could overlap it.
@@ -186,9 +206,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   let stopping: Promise<void> | undefined;
   return {
-    config, http, store, bus, worker, log, conversations, auth, demo,
+    config, http, store, bus, worker, log, conversations, auth, demo, email,
     async start() {
       const address = await http.listen({ port: config.port, host: config.host });
+      await email?.start();
       worker.start();
       scheduler.start();
       ready = true;
@@ -200,6 +221,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         // Close sockets first with "service restart" so widgets reconnect (to another node if any).
         for (const client of http.websocketServer?.clients ?? []) client.close(1012, 'restarting');
         await http.close();
+        await email?.stop();
         scheduler.stop();
         await worker.stop(config.shutdownGraceMs);
         await bus.close();

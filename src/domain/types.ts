@@ -57,7 +57,7 @@ export const DEFAULT_RETENTION_DAYS = 2557;
 
 export interface OrganizationSettings {
   /** Per patient channel without encryption: send the reply itself, or a notice with a secure link. */
-  channelContent?: Partial<Record<'sms', 'text' | 'notice'>>;
+  channelContent?: Partial<Record<'sms' | 'email', 'text' | 'notice'>>;
   /** Message content older than this is deleted (contacts under legal hold excepted). */
   retentionDays?: number;
   /** Overrides SLACK_CONTENT for this practice once an administrator chose. */

@@ -11,6 +11,7 @@ import type { Database } from './schema.ts';
 import { toConversation, toMessage } from './rows.ts';
 import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
 import { KyselyRecordsOps } from './kysely-records.ts';
+import { KyselyEmailOps } from './kysely-email.ts';
 import { SYSTEM_KEY_OWNER, type FieldCrypto } from './field-crypto.ts';
 import type { MasterKey } from '../security/master-key.ts';
 import { normalizeEmail, normalizePhone, searchTerms } from '../domain/normalize.ts';
@@ -38,12 +39,14 @@ class KyselyOps implements StoreOps {
   readonly inbox: KyselyInboxOps;
   readonly audit: KyselyAuditOps;
   readonly records: KyselyRecordsOps;
+  readonly email: KyselyEmailOps;
 
   constructor(protected readonly db: Db, dialect: Dialect, protected readonly crypto: FieldCrypto) {
     this.auth = new KyselyAuthOps(db);
     this.inbox = new KyselyInboxOps(db, crypto);
     this.audit = new KyselyAuditOps(db, dialect);
     this.records = new KyselyRecordsOps(db, crypto);
+    this.email = new KyselyEmailOps(db, crypto);
   }
 
   /** Contacts: names, e-mails and phone numbers are sealed; e-mail and phone also get blind indexes. */

@@ -10,6 +10,7 @@ import type {
 
 import type { AuditStoreOps, AuthStoreOps, InboxStoreOps, RecordsStoreOps } from './staff-types.ts';
 import type { MasterKey } from '../security/master-key.ts';
+import type { EmailStoreOps } from './email-types.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -50,6 +51,7 @@ export interface StoreOps {
   readonly inbox: InboxStoreOps;
   readonly audit: AuditStoreOps;
   readonly records: RecordsStoreOps;
+  readonly email: EmailStoreOps;
 
   countOrganizations(): Promise<number>;
   createOrganization(org: Organization): Promise<void>;
