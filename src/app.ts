@@ -25,9 +25,11 @@ import type { Inbox } from './domain/types.ts';
 import { ConversationService } from './features/conversations.ts';
 import { registerDeliveryHandler } from './features/delivery.ts';
 import { ensureEmailInbox, ensureSmsInbox, seedDemoPractice } from './features/demo.ts';
+import { attachmentPolicy } from './features/attachments.ts';
 import { AuditTrail } from './features/audit.ts';
 import { StaffAuth } from './features/staff-auth.ts';
 import { adminRoutes } from './http/api/admin-routes.ts';
+import { attachmentRoutes } from './http/api/attachment-routes.ts';
 import { auditRoutes } from './http/api/audit-routes.ts';
 import { authRoutes } from './http/api/auth-routes.ts';
 import { recordsRoutes } from './http/api/records-routes.ts';
@@ -98,6 +100,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const conversations = new ConversationService(store, bus, {
     slackEnabledFor: () => config.slack !== undefined,
     onJobsQueued: () => worker.wake(),
+    attachmentPolicy: attachmentPolicy(config),
   });
   const secureLinks = new SecureLinks(store, conversations, audit, config.publicUrl, () => worker.wake());
   const patientChannels = [widgetAdapter(bus)];
@@ -113,7 +116,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         return mode === 'notice' ? secureLinks.noticeFor(conversation) : message.body;
       },
     }));
-    registerTwilioHandlers(worker, { api, statusCallbackUrl });
+    registerTwilioHandlers(worker, { api, statusCallbackUrl, store, conversations, attachmentPolicy: attachmentPolicy(config), log: log.child({ module: 'twilio' }) });
     smsInboxId = (await ensureSmsInbox(store))?.id;
   }
   let email: EmailChannel | undefined;
@@ -164,6 +167,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     slack: { connected: config.slack !== undefined, channelId: config.slack?.channelId ?? null, defaultContent: config.slack?.content ?? 'notice' },
   });
   auditRoutes(api, { store, audit });
+  attachmentRoutes(api, { store, audit });
   secureLinkRoutes(api, secureLinks);
   await http.register(secureLinkPages);
   const records = new RecordsService(store, audit);
@@ -184,7 +188,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         return inboxes.flat().find((i) => i.id === smsInboxId);
       },
       helpText: (practice) => twilio.helpText ?? `${practice}: reply to this number to reach our front desk. Reply STOP to opt out. In an emergency call 911.`,
-      onJobsQueued: () => worker.wake(), log: log.child({ module: 'twilio' }),
+      onJobsQueued: () => worker.wake(), attachmentPolicy: attachmentPolicy(config), log: log.child({ module: 'twilio' }),
     });
   }
 

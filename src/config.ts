@@ -61,6 +61,8 @@ const envSchema = z.object({
   ENROLMENT_LINK_HOURS: z.coerce.number().positive().max(72).default(24),
   /** How often the retention rule runs. */
   RETENTION_SWEEP_MINUTES: z.coerce.number().positive().max(1440).default(60),
+  /** Largest file a patient may send on any channel (bytes); larger ones are refused, not stored. */
+  ATTACHMENT_MAX_BYTES: positiveInt.max(50 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
 export interface SlackConfig {
@@ -106,6 +108,7 @@ export interface Config {
   shutdownGraceMs: number;
   sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
   retentionSweepMs: number;
+  attachmentMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -186,5 +189,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       enrolmentLinkMs: e.ENROLMENT_LINK_HOURS * 3600_000,
     },
     retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
+    attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
   };
 }

@@ -164,6 +164,15 @@ export interface Conversation {
   waitingSince: number | null;
 }
 
+/** A file a patient sent, as staff see it listed (the content is fetched separately). */
+export interface AttachmentInfo {
+  id: string;
+  messageId: number;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
 export interface Message {
   id: number;
   orgId: string;

@@ -13,6 +13,16 @@ import type { ChannelKind, Contact, Conversation, Inbox, Message, Staff } from '
 import type { ContactPatch, Store, StoreOps } from '../store/types.ts';
 import type { OrgEvent, VisitorEvent } from './events.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
+import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './attachments.ts';
+
+/** A new, open conversation of a contact in an inbox. */
+export function newConversation(inbox: Inbox, contactId: string, channel: ChannelKind, now: number): Conversation {
+  return {
+    id: newId('cv'), orgId: inbox.orgId, inboxId: inbox.id, contactId, channel,
+    ref: newConversationRef(), status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null,
+    createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null, waitingSince: null,
+  };
+}
 
 /** Delivery outcomes that mean the patient did not get the message. */
 export const DELIVERY_PROBLEMS = new Set(['undelivered', 'failed', 'refused']);
@@ -31,6 +41,8 @@ export interface PatientMessageInput {
    * Never set for self-declared details such as a widget form.
    */
   linkByAddress?: { phone?: string; email?: string };
+  /** Files sent with the message; screened by the attachment policy, kept ones stored sealed. */
+  attachments?: IncomingAttachment[];
 }
 
 export interface StaffReplyInput {
@@ -47,6 +59,8 @@ export interface ConversationServiceOptions {
   slackEnabledFor(orgId: string): boolean;
   /** Called after a commit that enqueued jobs, so the worker need not wait for its next poll. */
   onJobsQueued(): void;
+  /** What files are kept; without it every attachment is refused. */
+  attachmentPolicy?: AttachmentPolicy;
   now?: () => number;
 }
 
@@ -86,12 +100,16 @@ export class ConversationService {
       if (!conversation) {
         conversation = await this.createConversation(tx, inbox, contact, input.identity.channel, now);
       }
+      const files = screenAll(this.options.attachmentPolicy ?? { maxBytes: 0, allowedTypes: new Set() }, input.attachments ?? []);
       const { message, created } = await tx.insertMessage({
         orgId, conversationId: conversation.id, direction: 'in', kind: 'message', authorType: 'contact',
-        authorStaffId: null, authorName: null, body: input.body, clientId: input.clientId ?? null,
+        authorStaffId: null, authorName: null, body: bodyWithFiles(input.body, files), clientId: input.clientId ?? null,
         source: input.identity.channel, sourceId: input.sourceId ?? null, createdAt: now,
       });
       if (!created) return { message, conversation, created, reopened };
+      for (const f of files.kept) {
+        await tx.attachments.insert({ id: newId('att'), orgId, messageId: message.id, filename: f.filename, contentType: f.contentType, data: f.data, createdAt: now });
+      }
 
       // A patient writing again after "resolved" continues the same conversation and thread.
       reopened = conversation.status === 'resolved';
@@ -177,6 +195,26 @@ export class ConversationService {
   }
 
   /**
+   * Files fetched after their message was stored (a vendor that sends links, not content): each
+   * is screened like any attachment; `id` makes a repeated fetch store nothing twice. Returns
+   * the notes for files refused.
+   */
+  async addAttachments(message: Message, files: Array<IncomingAttachment & { id: string }>): Promise<string[]> {
+    const policy = this.options.attachmentPolicy ?? { maxBytes: 0, allowedTypes: new Set<string>() };
+    const notes: string[] = [];
+    let added = 0;
+    for (const f of files) {
+      const { kept, notes: refused } = screenAll(policy, [f]);
+      notes.push(...refused);
+      for (const k of kept) {
+        if (await this.store.attachments.insert({ id: f.id, orgId: message.orgId, messageId: message.id, filename: k.filename, contentType: k.contentType, data: k.data, createdAt: this.now() })) added++;
+      }
+    }
+    if (added) await this.publishOrg(message.orgId, { type: 'message.updated', conversationId: message.conversationId, messageId: message.id });
+    return notes;
+  }
+
+  /**
    * A vendor's word on an outbound message (queued, sent, delivered, or why not). Staff see it live
    * in the inbox; a message that did not reach the patient is also flagged in the Slack thread.
    */
@@ -249,11 +287,7 @@ export class ConversationService {
   }
 
   private async createConversation(tx: StoreOps, inbox: Inbox, contact: Contact, channel: ChannelKind, now: number): Promise<Conversation> {
-    const conversation: Conversation = {
-      id: newId('cv'), orgId: inbox.orgId, inboxId: inbox.id, contactId: contact.id, channel,
-      ref: newConversationRef(), status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null,
-      createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null, waitingSince: null,
-    };
+    const conversation = newConversation(inbox, contact.id, channel, now);
     await tx.createConversation(conversation);
     return conversation;
   }
@@ -269,4 +303,11 @@ export class ConversationService {
   private publishConversation(c: Conversation): Promise<void> {
     return this.publishOrg(c.orgId, { type: 'conversation.updated', conversationId: c.id, status: c.status, assigneeId: c.assigneeId });
   }
+}
+
+/** The text staff see: what the patient wrote, a line per refused file, and names of kept files when there is no text. */
+function bodyWithFiles(body: string, files: { kept: IncomingAttachment[]; notes: string[] }): string {
+  const text = body.trim();
+  const named = text ? [] : files.kept.map((f) => `[Attachment: ${f.filename}]`);
+  return [text, ...named, ...files.notes].filter(Boolean).join('\n');
 }

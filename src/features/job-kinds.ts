@@ -20,6 +20,8 @@ export const jobKinds = {
   smsNotice: 'sms.notice',
   /** An automatic e-mail (a secure link's one-time code). */
   emailNotice: 'email.notice',
+  /** Fetch the pictures and files of an incoming MMS from Twilio and keep them as attachments. */
+  smsMedia: 'sms.media',
   /** Deliver one staff message to the patient on the conversation's channel. */
   deliver: 'deliver',
 } as const;

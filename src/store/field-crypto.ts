@@ -132,8 +132,13 @@ export class FieldCrypto {
   }
 
   async seal(db: Db, orgId: string, table: string, column: string, rowId: string | number, plaintext: string): Promise<string> {
+    return this.sealBytes(db, orgId, table, column, rowId, Buffer.from(plaintext, 'utf8'));
+  }
+
+  /** Binary content (attachments), in the same text form as every other sealed field. */
+  async sealBytes(db: Db, orgId: string, table: string, column: string, rowId: string | number, plaintext: Buffer): Promise<string> {
     const { version, key } = await this.key(db, orgId, 'data');
-    const sealed = gcmSeal(key, Buffer.from(plaintext, 'utf8'), FieldCrypto.aad(orgId, table, column, rowId));
+    const sealed = gcmSeal(key, plaintext, FieldCrypto.aad(orgId, table, column, rowId));
     return `${PREFIX}${version}.${sealed.toString('base64')}`;
   }
 
@@ -143,10 +148,14 @@ export class FieldCrypto {
 
   async open(db: Db, orgId: string, table: string, column: string, rowId: string | number, value: string): Promise<string> {
     if (!value.startsWith(PREFIX)) return value; // written before encryption existed; rotation re-seals it
+    return (await this.openBytes(db, orgId, table, column, rowId, value)).toString('utf8');
+  }
+
+  async openBytes(db: Db, orgId: string, table: string, column: string, rowId: string | number, value: string): Promise<Buffer> {
     const dot = value.indexOf('.', PREFIX.length);
     const version = Number(value.slice(PREFIX.length, dot));
     const { key } = await this.key(db, orgId, 'data', version);
-    return gcmOpen(key, Buffer.from(value.slice(dot + 1), 'base64'), FieldCrypto.aad(orgId, table, column, rowId)).toString('utf8');
+    return gcmOpen(key, Buffer.from(value.slice(dot + 1), 'base64'), FieldCrypto.aad(orgId, table, column, rowId));
   }
 
   async openNullable(db: Db, orgId: string, table: string, column: string, rowId: string | number, value: string | null): Promise<string | null> {

@@ -12,6 +12,7 @@ import { toConversation, toMessage } from './rows.ts';
 import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
 import { KyselyRecordsOps } from './kysely-records.ts';
 import { KyselyEmailOps } from './kysely-email.ts';
+import { KyselyAttachmentOps } from './kysely-attachments.ts';
 import { SYSTEM_KEY_OWNER, type FieldCrypto } from './field-crypto.ts';
 import type { MasterKey } from '../security/master-key.ts';
 import { normalizeEmail, normalizePhone, searchTerms } from '../domain/normalize.ts';
@@ -40,6 +41,7 @@ class KyselyOps implements StoreOps {
   readonly audit: KyselyAuditOps;
   readonly records: KyselyRecordsOps;
   readonly email: KyselyEmailOps;
+  readonly attachments: KyselyAttachmentOps;
 
   constructor(protected readonly db: Db, dialect: Dialect, protected readonly crypto: FieldCrypto) {
     this.auth = new KyselyAuthOps(db);
@@ -47,6 +49,7 @@ class KyselyOps implements StoreOps {
     this.audit = new KyselyAuditOps(db, dialect);
     this.records = new KyselyRecordsOps(db, crypto);
     this.email = new KyselyEmailOps(db, crypto);
+    this.attachments = new KyselyAttachmentOps(db, crypto);
   }
 
   /** Contacts: names, e-mails and phone numbers are sealed; e-mail and phone also get blind indexes. */
@@ -447,6 +450,7 @@ export class KyselyStore extends KyselyOps implements Store {
         .where('id', '=', m.id).execute();
       done++;
     }
+    done += await this.attachments.reencryptBatch(orgId, current, limit - done);
     return done;
   }
 

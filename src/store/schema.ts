@@ -99,6 +99,13 @@ export interface MessagesTable {
   deliveryStatus: Generated<string | null>; deliveryError: Generated<string | null>; externalId: Generated<string | null>;
 }
 
+export interface AttachmentsTable {
+  id: string; orgId: string; messageId: number;
+  /** Sealed: the file name, and the content (base64 before sealing). */
+  filename: string; data: string;
+  contentType: string; size: number; createdAt: number;
+}
+
 export interface JobsTable {
   id: Generated<number>; orgId: string | null; kind: string;
   /** JSON; cleared when the job completes so delivered content does not linger in the queue. */
@@ -132,4 +139,5 @@ export interface Database {
   secureLinks: SecureLinksTable;
   emailMessageIds: EmailMessageIdsTable;
   webhookTokens: WebhookTokensTable;
+  attachments: AttachmentsTable;
 }

@@ -1,6 +1,6 @@
 /** Store contracts for staff accounts, sessions, the inbox's list queries and the audit log. */
 import type {
-  AuditEvent, CannedResponse, ChannelKind, Consent, Conversation, Message, Role, StaffAccount, StaffCredentials, StaffSession, StaffStatus,
+  AttachmentInfo, AuditEvent, CannedResponse, ChannelKind, Consent, Conversation, Message, Role, StaffAccount, StaffCredentials, StaffSession, StaffStatus,
 } from '../domain/types.ts';
 
 export interface NewStaffAccount {
@@ -85,6 +85,20 @@ export interface AuditStoreOps {
   /** Recomputes every chain (or one organization's); names the first record that breaks one. */
   verify(orgId?: string): Promise<AuditVerification>;
   list(orgId: string, limit: number, beforeId?: number): Promise<Array<AuditEvent & { id: number }>>;
+}
+
+export interface NewAttachment {
+  id: string; orgId: string; messageId: number; filename: string; contentType: string; data: Buffer; createdAt: number;
+}
+
+export interface AttachmentStoreOps {
+  /** False when an attachment with this id exists already (a repeated fetch). */
+  insert(attachment: NewAttachment): Promise<boolean>;
+  /** What the inbox lists under each message; no content. */
+  listForMessages(orgId: string, messageIds: number[]): Promise<AttachmentInfo[]>;
+  get(orgId: string, id: string): Promise<(AttachmentInfo & { data: Buffer }) | undefined>;
+  /** Data-key rotation: re-seals up to `limit` attachments not under `currentPrefix`; returns how many. */
+  reencryptBatch(orgId: string, currentPrefix: string, limit: number): Promise<number>;
 }
 
 export interface RecordsStoreOps {

@@ -8,7 +8,7 @@ import type {
   Contact, Conversation, Inbox, InboxSettings, Message, Organization, OrganizationSettings, Staff,
 } from '../domain/types.ts';
 
-import type { AuditStoreOps, AuthStoreOps, InboxStoreOps, RecordsStoreOps } from './staff-types.ts';
+import type { AttachmentStoreOps, AuditStoreOps, AuthStoreOps, InboxStoreOps, RecordsStoreOps } from './staff-types.ts';
 import type { MasterKey } from '../security/master-key.ts';
 import type { EmailStoreOps } from './email-types.ts';
 
@@ -52,6 +52,7 @@ export interface StoreOps {
   readonly audit: AuditStoreOps;
   readonly records: RecordsStoreOps;
   readonly email: EmailStoreOps;
+  readonly attachments: AttachmentStoreOps;
 
   countOrganizations(): Promise<number>;
   createOrganization(org: Organization): Promise<void>;

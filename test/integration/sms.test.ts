@@ -136,6 +136,55 @@ describe('SMS through Twilio', () => {
   });
 });
 
+describe('replying on another of the contact\'s channels', () => {
+  it('texts a website visitor who gave their number, in an SMS conversation of the same contact', async () => {
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    await v.hello();
+    v.send({ type: 'profile', profile: { name: 'Rhea Crosschannel', phone: '(415) 555-0123' } });
+    await v.next('profile_saved');
+    await v.say('Please text me the address');
+    const agent = await enrolStaff(h, 'agent');
+    const webId = await eventually(async () => (await agent.client.get<{ items: Array<{ id: string }> }>('/api/conversations')).body.items[0]?.id);
+    const detail = await agent.client.get<{ contact: { replyChannels: string[] } }>(`/api/conversations/${webId}`);
+    expect(detail.body.contact.replyChannels).toEqual(['web', 'sms']);
+
+    const sent = await agent.client.post<{ message: { channel: string; conversationId: string } }>(`/api/conversations/${webId}/messages`, {
+      body: '12 Harbour Street, second floor.', internal: false, clientId: 'xchan-000001', channel: 'sms',
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.body.message.channel).toBe('sms');
+    expect(sent.body.message.conversationId).not.toBe(webId);
+    const out = await twilio.waitFor(() => twilio.sent(PATIENT)[0]);
+    expect(out.params).toMatchObject({ To: PATIENT, Body: '12 Harbour Street, second floor.' });
+    // Nothing went to the website chat, and the patient's answer by text joins that SMS conversation.
+    await v.close();
+    await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'Thanks!' });
+    const list = await eventually(async () => {
+      const r = await agent.client.get<{ items: Array<{ id: string; channel: string; contact: { id: string } }> }>('/api/conversations');
+      return r.body.items.length === 2 && r.body.items;
+    });
+    expect(list.find((c) => c.channel === 'sms')?.id).toBe(sent.body.message.conversationId);
+    expect(new Set(list.map((c) => c.contact.id)).size).toBe(1);
+  });
+
+  it('refuses a channel the patient cannot be reached on, and an unknown channel, storing nothing', async () => {
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    await v.hello();
+    await v.say('No number given');
+    await v.close();
+    const agent = await enrolStaff(h, 'agent');
+    const webId = await eventually(async () => (await agent.client.get<{ items: Array<{ id: string }> }>('/api/conversations')).body.items[0]?.id);
+    const noPhone = await agent.client.post(`/api/conversations/${webId}/messages`, { body: 'Hi', internal: false, clientId: 'xchan-000002', channel: 'sms' });
+    expect(noPhone.status).toBe(409);
+    expect((noPhone.body as { error: { code: string } }).error.code).toBe('channel_unavailable');
+    const unknown = await agent.client.post(`/api/conversations/${webId}/messages`, { body: 'Hi', internal: false, clientId: 'xchan-000003', channel: 'pager' });
+    expect(unknown.status).toBe(400);
+    const detail = await agent.client.get<{ messages: unknown[] }>(`/api/conversations/${webId}`);
+    expect(detail.body.messages).toHaveLength(1);
+    expect(twilio.sent()).toHaveLength(0);
+  });
+});
+
 describe('merging contacts by hand', () => {
   it('joins two records of one person: both histories, both addresses, and the merge is audited', async () => {
     const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);

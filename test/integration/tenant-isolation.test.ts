@@ -34,6 +34,7 @@ function idFor(path: string): string {
   if (path.startsWith('/api/admin/inboxes/')) return theirs.inbox as string;
   if (path.startsWith('/api/canned-responses/')) return theirs.canned as string;
   if (path.startsWith('/api/contacts/')) return theirs.contact as string;
+  if (path.startsWith('/api/attachments/')) return theirs.attachment as string;
   throw new Error(`no foreign id known for ${path}: add one to this suite`);
 }
 
@@ -46,7 +47,11 @@ beforeAll(async () => {
   theirs.inbox = newId('ibx');
   await h.app.store.createInbox({ id: theirs.inbox, orgId, name: 'Their web', channel: 'web', publicKey: newPublicKey(), settings: h.inbox.settings, createdAt: now });
   const inbox = (await h.app.store.getInbox(orgId, theirs.inbox))!;
-  const r = await h.app.conversations.receivePatientMessage({ inbox, identity: { channel: 'web', externalId: 'v_theirs' }, body: THEIR_SECRET, clientId: 'theirs-00001' });
+  const r = await h.app.conversations.receivePatientMessage({
+    inbox, identity: { channel: 'web', externalId: 'v_theirs' }, body: THEIR_SECRET, clientId: 'theirs-00001',
+    attachments: [{ filename: 'their-scan.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 theirs') }],
+  });
+  theirs.attachment = (await h.app.store.attachments.listForMessages(orgId, [r.message.id]))[0]?.id as string;
   theirs.conversation = r.conversation.id;
   theirs.contact = r.conversation.contactId;
   const theirAdmin = await enrolStaff(h, 'admin', 'admin@other-practice.test', orgId);

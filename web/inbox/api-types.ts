@@ -102,6 +102,19 @@ export interface Message {
   authorName: string | null;
   body: string;
   createdAt: IsoDateTime;
+  /** Outbound on vendor channels: queued, sent, delivered, read, undelivered, failed, refused. */
+  deliveryStatus?: string | null;
+  /** Why delivery failed or was refused: a code, never content. */
+  deliveryError?: string | null;
+  attachments?: Attachment[];
+}
+
+/** A file the patient sent; downloaded from /api/attachments/:id. */
+export interface Attachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
 }
 
 export interface Contact {
@@ -112,6 +125,9 @@ export interface Contact {
   /** "YYYY-MM-DD", or null when not on file. */
   dateOfBirth: string | null;
   channels: string[];
+  /** Channels a reply can go out on: those of the contact's conversations, plus SMS or e-mail
+   *  when the number or address is on file and the practice has that inbox. */
+  replyChannels?: string[];
 }
 
 export type StatusQuery = 'open' | 'resolved' | 'all';

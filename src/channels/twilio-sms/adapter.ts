@@ -5,6 +5,7 @@
 import { TwilioOptedOutError, type TwilioApi } from './api.ts';
 import { splitSms } from './keywords.ts';
 import type { ChannelAdapter, Delivery } from '../types.ts';
+import { normalizePhone } from '../../domain/normalize.ts';
 import type { Message } from '../../domain/types.ts';
 import type { Store } from '../../store/types.ts';
 
@@ -25,7 +26,8 @@ export function twilioSmsAdapter(deps: SmsAdapterDeps): ChannelAdapter {
     kind: 'sms',
     async send(delivery: Delivery): Promise<void> {
       const { conversation, contact, message, mayHaveBeenSent } = delivery;
-      const to = contact.phone;
+      // A number typed into the website's form ("(415) 555-0123") is dialled in E.164.
+      const to = contact.phone ? normalizePhone(contact.phone) : null;
       if (!to) {
         await report(message, { status: 'refused', error: 'no_phone_number' });
         return;

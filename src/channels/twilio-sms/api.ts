@@ -3,6 +3,7 @@
  * Failures map onto the outbox worker's errors: 429 and 5xx retry (Retry-After honoured), a refused
  * recipient or bad request is permanent, and no answer at all is the ambiguous case.
  */
+import { downloadCapped, type Download } from '../capped-download.ts';
 import { AmbiguousError, PermanentError, RetryableError } from '../../jobs/errors.ts';
 
 /** Twilio error 21610: the recipient replied STOP and Twilio itself blocks messages to them. */
@@ -21,6 +22,17 @@ export class TwilioApi {
 
   constructor(private readonly config: TwilioConfig, private readonly timeoutMs = 10_000) {
     this.auth = `Basic ${Buffer.from(`${config.accountSid}:${config.authToken}`).toString('base64')}`;
+  }
+
+  /**
+   * Media of an incoming MMS. Twilio's credentials go only to Twilio's own hosts (the media URL
+   * may redirect to a CDN, which fetch follows without the Authorization header).
+   */
+  async fetchMedia(url: string, maxBytes: number): Promise<Download> {
+    const host = new URL(url).host;
+    const ours = host === new URL(this.config.apiUrl).host || host === 'api.twilio.com' || host.endsWith('.twilio.com');
+    if (!ours) throw new PermanentError('media url is not on a Twilio host');
+    return downloadCapped(url, { headers: { authorization: this.auth }, maxBytes, timeoutMs: this.timeoutMs });
   }
 
   private url(path: string): string {

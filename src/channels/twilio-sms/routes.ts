@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Inbox } from '../../domain/types.ts';
 import { AppError, errors } from '../../errors.ts';
+import { refusedNote, screenAttachment, type AttachmentPolicy } from '../../features/attachments.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import { jobKinds } from '../../features/job-kinds.ts';
 import type { Logger } from '../../log.ts';
@@ -27,7 +28,23 @@ export interface TwilioRouteDeps {
   smsInbox(): Promise<Inbox | undefined>;
   helpText(practice: string): string;
   onJobsQueued(): void;
+  attachmentPolicy: AttachmentPolicy;
   log: Logger;
+}
+
+/** The media of an incoming MMS worth fetching, and notes for those whose type is not kept. */
+export function mmsMedia(params: Record<string, string>, count: number, policy: AttachmentPolicy) {
+  const fetch: Array<{ url: string; contentType: string }> = [];
+  const notes: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const url = params[`MediaUrl${i}`];
+    const contentType = params[`MediaContentType${i}`] ?? 'application/octet-stream';
+    if (!url) continue;
+    const refused = screenAttachment(policy, { contentType, size: 0 });
+    if (refused) notes.push(refusedNote(`file ${i + 1}`, refused));
+    else fetch.push({ url, contentType });
+  }
+  return { fetch, notes };
 }
 
 /** E.164 form of a number as Twilio sends it, or undefined for something else (short codes). */
@@ -67,16 +84,24 @@ export async function twilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps):
     const inbox = await deps.smsInbox();
     if (!inbox) throw new AppError('not_configured', 404, 'No SMS inbox');
 
-    // Media arrives as links on Twilio; the text notes each item so staff know one was sent.
-    const media = Array.from({ length: sms.NumMedia }, (_, i) => params[`MediaContentType${i}`] ?? 'file')
-      .map((type) => `[Attachment: ${type}]`);
-    const body = [sms.Body.trim(), ...media].filter(Boolean).join('\n') || '[Empty message]';
-    const { created, conversation } = await deps.conversations.receivePatientMessage({
+    // MMS media arrive as links: types not kept are noted now, the others fetched by an outbox job
+    // (a slow media host must not make Twilio's webhook time out and retry).
+    const { fetch: media, notes } = mmsMedia(params, sms.NumMedia, deps.attachmentPolicy);
+    const text = sms.Body.trim() || (media.length ? `[MMS: ${media.length} file${media.length > 1 ? 's' : ''}]` : '');
+    const body = [text, ...notes].filter(Boolean).join('\n') || '[Empty message]';
+    const { created, conversation, message } = await deps.conversations.receivePatientMessage({
       inbox, identity: { channel: 'sms', externalId: from }, body, sourceId: sms.MessageSid, profile: { phone: from }, linkByAddress: { phone: from },
     });
     if (created) {
       const keyword = smsKeyword(sms.Body);
       if (keyword) await handleKeyword(keyword, inbox, from, conversation.orgId, sms.MessageSid);
+      if (media.length) {
+        await deps.store.enqueueJob({
+          orgId: conversation.orgId, kind: jobKinds.smsMedia, payload: { messageId: message.id, messageSid: sms.MessageSid, media },
+          queueKey: `sms-media:${conversation.id}`, dedupeKey: `sms-media:${sms.MessageSid}`, sensitive: true,
+        });
+        deps.onJobsQueued();
+      }
     }
     deps.log.info({ messageSid: sms.MessageSid, duplicate: !created }, 'sms received');
     return reply.type('text/xml').send(EMPTY_TWIML);

@@ -4,11 +4,12 @@ import type { ChannelKind, Conversation } from '../../domain/types.ts';
 import { AppError } from '../../errors.ts';
 import type { AuditTrail } from '../../features/audit.ts';
 import type { ConversationService } from '../../features/conversations.ts';
+import { ReplyChannels } from '../../features/reply-channels.ts';
 import type { Authenticated } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import type { ApiRegistry } from './registry.ts';
 import { staffActor } from './session-guard.ts';
-import { conversationSummarySchema, messageSchema, toApiMessage, toSummary } from './present.ts';
+import { conversationSummarySchema, messageSchema, toApiMessage, toApiMessages, toSummary } from './present.ts';
 
 const CHANNELS = ['web', 'sms', 'email', 'messenger', 'whatsapp', 'viber'] as const;
 const HISTORY_PAGE = 100;
@@ -32,6 +33,7 @@ export interface ConversationRouteDeps {
 }
 
 export function conversationRoutes(api: ApiRegistry, { store, conversations, audit }: ConversationRouteDeps): void {
+  const replyChannels = new ReplyChannels(store);
   const load = async (auth: Authenticated, id: string): Promise<Conversation> => {
     const c = await store.getConversation(auth.org.id, id);
     // Another practice's id is indistinguishable from one that does not exist.
@@ -80,7 +82,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
     response: {
       schema: z.object({
         conversation: conversationSummarySchema,
-        contact: z.object({ id: z.string(), displayName: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable(), dateOfBirth: z.string().nullable(), channels: z.array(z.string()) }),
+        contact: z.object({ id: z.string(), displayName: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable(), dateOfBirth: z.string().nullable(), channels: z.array(z.string()), replyChannels: z.array(z.string()) }),
         messages: z.array(messageSchema), hasMore: z.boolean(),
       }),
     },
@@ -95,8 +97,11 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
       const page = history.slice(-HISTORY_PAGE);
       return {
         conversation,
-        contact: { id: c.contactId, displayName: contact?.displayName ?? null, email: contact?.email ?? null, phone: contact?.phone ?? null, dateOfBirth, channels },
-        messages: page.map((m) => toApiMessage(m, m.channel)), hasMore: history.length > HISTORY_PAGE,
+        contact: {
+          id: c.contactId, displayName: contact?.displayName ?? null, email: contact?.email ?? null, phone: contact?.phone ?? null, dateOfBirth, channels,
+          replyChannels: contact ? await replyChannels.available(c, contact) : [c.channel],
+        },
+        messages: await toApiMessages(store, auth.org.id, page), hasMore: history.length > HISTORY_PAGE,
       };
     },
   });
@@ -109,7 +114,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
     handler: async ({ auth, params, query }) => {
       const c = await load(auth, params.id);
       const history = await store.inbox.contactHistory(auth.org.id, c.contactId, HISTORY_PAGE + 1, query.before);
-      return { messages: history.slice(-HISTORY_PAGE).map((m) => toApiMessage(m, m.channel)), hasMore: history.length > HISTORY_PAGE };
+      return { messages: await toApiMessages(store, auth.org.id, history.slice(-HISTORY_PAGE)), hasMore: history.length > HISTORY_PAGE };
     },
   });
 
@@ -121,16 +126,19 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
       body: z.string().max(MAX_MESSAGE_CHARS).refine((s) => s.trim().length > 0, 'empty'),
       internal: z.boolean().default(false),
       clientId: z.string().regex(CLIENT_ID_PATTERN),
+      /** Answer on another of the contact's channels (one of `contact.replyChannels`). */
+      channel: z.enum(CHANNELS).optional(),
     }).strict(),
     response: { status: 201, schema: z.object({ message: messageSchema }) },
     handler: async ({ auth, params, body, ip }) => {
-      const c = await load(auth, params.id);
+      const loaded = await load(auth, params.id);
+      const c = body.channel && !body.internal ? await replyChannels.conversationFor(loaded, body.channel) : loaded;
       const { message } = await conversations.recordStaffReply({
         conversation: c, staff: auth.account, body: body.body.trim(), internal: body.internal,
         source: 'inbox', sourceId: `${auth.account.id}:${body.clientId}`,
       });
-      await audit.record(store, staffActor(auth, ip), body.internal ? 'message.note' : 'message.send', 'success', { type: 'message', id: String(message.id) });
-      return { message: toApiMessage(message, c.channel as ChannelKind) };
+      await audit.record(store, staffActor(auth, ip), body.internal ? 'message.note' : 'message.send', 'success', { type: 'message', id: String(message.id) }, c.id === loaded.id ? undefined : { channel: c.channel });
+      return { message: toApiMessage(message, c.channel) };
     },
   });
 

@@ -1,6 +1,7 @@
 /** API shapes of domain records (see docs/inbox-api.md). Times are ISO 8601 strings. */
 import { z } from 'zod';
-import type { ChannelKind, Message, StaffAccount } from '../../domain/types.ts';
+import type { AttachmentInfo, ChannelKind, Message, StaffAccount } from '../../domain/types.ts';
+import type { Store } from '../../store/types.ts';
 import type { Authenticated, IssuedSession } from '../../features/staff-auth.ts';
 import type { ConversationRow } from '../../store/staff-types.ts';
 
@@ -14,11 +15,15 @@ export const conversationSummarySchema = z.object({
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
+export const attachmentSchema = z.object({ id: z.string(), filename: z.string(), contentType: z.string(), size: z.number().int() });
+
 export const messageSchema = z.object({
   id: z.number().int(), conversationId: z.string(), direction: z.enum(['in', 'out']), kind: z.enum(['message', 'note']),
   channel: z.string(), authorName: z.string().nullable(), body: z.string(), createdAt: z.string(),
   /** Outbound on SMS and other vendor channels: queued, sent, delivered, undelivered, failed, refused. */
   deliveryStatus: z.string().nullable(), deliveryError: z.string().nullable(),
+  /** Files the patient sent; fetched one by one from /api/attachments/:id. */
+  attachments: z.array(attachmentSchema),
 });
 export type ApiMessage = z.infer<typeof messageSchema>;
 
@@ -42,12 +47,19 @@ export function toSummary(r: ConversationRow): ConversationSummary {
   };
 }
 
-export function toApiMessage(m: Message, channel: ChannelKind): ApiMessage {
+export function toApiMessage(m: Message, channel: ChannelKind, attachments: AttachmentInfo[] = []): ApiMessage {
   return {
     id: m.id, conversationId: m.conversationId, direction: m.direction, kind: m.kind, channel,
     authorName: m.authorName, body: m.body, createdAt: iso(m.createdAt),
     deliveryStatus: m.deliveryStatus ?? null, deliveryError: m.deliveryError ?? null,
+    attachments: attachments.filter((a) => a.messageId === m.id).map(({ id, filename, contentType, size }) => ({ id, filename, contentType, size })),
   };
+}
+
+/** Messages with their attachments listed, in one query for the page. */
+export async function toApiMessages<M extends Message & { channel: ChannelKind }>(store: Store, orgId: string, messages: M[]): Promise<ApiMessage[]> {
+  const attachments = await store.attachments.listForMessages(orgId, messages.map((m) => m.id));
+  return messages.map((m) => toApiMessage(m, m.channel, attachments));
 }
 
 export function toSession(auth: Authenticated | (IssuedSession & { orgName: string }), idleSeconds: number) {

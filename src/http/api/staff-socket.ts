@@ -74,7 +74,7 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
       if (event.type === 'message.created' || event.type === 'message.updated') {
         const m = await store.getMessage(orgId, event.messageId);
         const c = m && await store.getConversation(orgId, m.conversationId);
-        if (m && c) send({ type: event.type, conversationId: c.id, message: toApiMessage(m, c.channel) });
+        if (m && c) send({ type: event.type, conversationId: c.id, message: toApiMessage(m, c.channel, await store.attachments.listForMessages(c.orgId, [m.id])) });
         if (event.type === 'message.updated') return;
       }
       const row = await store.inbox.conversationRow(orgId, staffId, event.conversationId);

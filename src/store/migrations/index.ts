@@ -7,6 +7,7 @@ import { encryptionMigration } from './004-encryption.ts';
 import { retentionConsentMigration } from './005-retention-consent.ts';
 import { smsDeliveryMigration } from './006-sms-delivery.ts';
 import { secureLinksMigration } from './007-secure-links.ts';
+import { attachmentsMigration } from './008-attachments.ts';
 import { emailMigration } from './009-email.ts';
 
 /**
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '005-retention-consent': retentionConsentMigration(dialect),
         '006-sms-delivery': smsDeliveryMigration,
         '007-secure-links': secureLinksMigration,
+        '008-attachments': attachmentsMigration,
         '009-email': emailMigration(dialect),
       };
     },

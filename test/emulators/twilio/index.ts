@@ -125,7 +125,12 @@ export interface SendSmsInput {
   from: string;
   to: string;
   body: string;
-  media?: Array<{ url: string; contentType: string }>;
+  /**
+   * Media as links (`url`), or as content (`data`) that the emulator hosts at a Media resource
+   * URL under its own API, behind the account's Basic auth (Twilio's "HTTP Basic Authentication
+   * for media" setting).
+   */
+  media?: Array<{ url?: string; contentType: string; data?: Buffer }>;
   /** Defaults to a new `SM…` (or `MM…` with media) SID. */
   messageSid?: string;
   /** Post here instead of the configured smsUrl (the signature covers this exact URL). */
@@ -215,6 +220,10 @@ export class TwilioEmulator {
 
   private readonly opts: TwilioEmulatorOptions;
   private readonly store = new Map<string, Stored>();
+  /** Media content the emulator serves for inbound MMS (path -> content). */
+  private readonly hostedMedia = new Map<string, { contentType: string; data: Buffer }>();
+  /** Paths of every media GET, authenticated or not. */
+  readonly mediaFetches: string[] = [];
   private seq = 0;
   private smsUrl: string | undefined;
   private statusDelayMs: number;
@@ -383,8 +392,13 @@ export class TwilioEmulator {
    * `input.url`), signed over that exact URL. `<Message>` verbs in the TwiML answer are sent.
    */
   async sendSms(input: SendSmsInput): Promise<SendSmsResult> {
-    const media = input.media ?? [];
-    const messageSid = input.messageSid ?? newSid(media.length > 0 ? 'MM' : 'SM');
+    const messageSid = input.messageSid ?? newSid((input.media ?? []).length > 0 ? 'MM' : 'SM');
+    const media = (input.media ?? []).map(({ url, contentType, data }) => {
+      if (data === undefined) return { url: url ?? '', contentType };
+      const path = `/${API_VERSION}/Accounts/${this.opts.accountSid}/Messages/${messageSid}/Media/${newSid('ME')}`;
+      this.hostedMedia.set(path, { contentType, data });
+      return { url: `${this.url}${path}`, contentType };
+    });
     const url = input.url ?? this.smsUrl;
     if (!url) throw new Error('Twilio emulator: smsUrl is not set (pass url or call setSmsUrl)');
     const params = inboundParams({
@@ -458,6 +472,16 @@ export class TwilioEmulator {
     if (this.opts.controlApi && url.pathname.startsWith('/_emulator/')) return this.handleControl(req, res, url);
     const raw = await readBody(req);
     const method = req.method ?? 'GET';
+    const hosted = this.hostedMedia.get(url.pathname);
+    if (hosted && method === 'GET') {
+      this.mediaFetches.push(url.pathname);
+      if (!this.authenticated(req.headers.authorization, this.opts.accountSid)) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="Twilio API"' }).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': hosted.contentType, 'Content-Length': String(hosted.data.length) }).end(hosted.data);
+      return;
+    }
     const match = MESSAGES_PATH.exec(url.pathname);
     const sidInPath = match?.[2];
     let op: RestOp | undefined;

@@ -18,6 +18,8 @@ export interface PendingReply {
   clientId: string;
   body: string;
   internal: boolean;
+  /** The channel chosen for a reply, when the patient has several. */
+  channel?: string;
   createdAt: string;
   /** Set when the server refused it; it then waits for Retry or Discard. */
   error: string | null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attestationKind, channelLabel, contactName, digitsOnly, groupSecret, initials, newClientId, oneLine, plural, recoveryCodesText, svgDataUrl } from './format.ts';
+import { attestationKind, channelLabel, contactName, deliveryText, digitsOnly, fileSize, groupSecret, initials, newClientId, oneLine, plural, recoveryCodesText, svgDataUrl } from './format.ts';
 
 describe('names', () => {
   it('shows the contact, or "Visitor {ref}"', () => {
@@ -81,5 +81,19 @@ describe('misc', () => {
     expect(attestationKind('no_phi')).toBe('no_phi');
     expect(attestationKind({ kind: 'maybe' })).toBeNull();
     expect(attestationKind(null)).toBeNull();
+  });
+});
+
+describe('files and delivery', () => {
+  it('sizes files for people', () => {
+    expect(fileSize(900)).toBe('900 B');
+    expect(fileSize(12_800)).toBe('13 KB');
+    expect(fileSize(3.4 * 1024 * 1024)).toBe('3.4 MB');
+  });
+
+  it('says where a reply is, and why it did not go', () => {
+    expect(deliveryText('delivered', null)).toBe('Delivered');
+    expect(deliveryText('refused', 'opted_out')).toBe('Not sent: the patient opted out (STOP)');
+    expect(deliveryText('failed', '30003')).toBe('Failed: error 30003');
   });
 });

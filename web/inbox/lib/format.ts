@@ -97,3 +97,29 @@ export function attestationKind(a: unknown): 'baa' | 'no_phi' | null {
   const kind = typeof a === 'string' ? a : a && typeof a === 'object' ? (a as { kind?: unknown }).kind : null;
   return kind === 'baa' || kind === 'no_phi' ? kind : null;
 }
+
+/** "12 KB", "3.4 MB": how big a file is, to the precision a person needs. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+const DELIVERY_STATUS: Record<string, string> = {
+  queued: 'Queued', accepted: 'Queued', sending: 'Sending', sent: 'Sent', delivered: 'Delivered', read: 'Read',
+  undelivered: 'Not delivered', failed: 'Failed', refused: 'Not sent',
+};
+
+const DELIVERY_REASON: Record<string, string> = {
+  opted_out: 'the patient opted out (STOP)',
+  no_phone_number: 'no phone number on file',
+  outside_24h_window: 'more than 24 hours since the patient last wrote: send an approved template',
+  unsubscribed: 'the patient unsubscribed',
+};
+
+/** What staff read next to an outbound message: its delivery state and, when it failed, why. */
+export function deliveryText(status: string, error: string | null): string {
+  const label = DELIVERY_STATUS[status] ?? status;
+  if (!error) return label;
+  return `${label}: ${DELIVERY_REASON[error] ?? `error ${error}`}`;
+}

@@ -19,13 +19,17 @@ export interface ComposerProps {
   /** The conversation the draft belongs to. */
   draftKey: string;
   channel: string;
+  /** Channels a reply can go out on (the conversation's own first); a choice appears when there are several. */
+  replyChannels?: string[];
   typing: TypingSender | null;
-  onSend: (body: string, internal: boolean) => void;
+  onSend: (body: string, internal: boolean, channel: string) => void;
   handle: { current: ComposerHandle | null };
 }
 
-export function Composer({ draftKey, channel, typing, onSend, handle }: ComposerProps) {
+export function Composer({ draftKey, channel: own, replyChannels = [], typing, onSend, handle }: ComposerProps) {
   const [mode, setMode] = useState<ComposerMode>('reply');
+  const [picked, setPicked] = useState<string | null>(null);
+  const channel = picked && replyChannels.includes(picked) ? picked : own;
   const [text, setTextState] = useState(() => drafts.get(draftKey) ?? '');
   const setText = (v: string) => {
     setTextState(v);
@@ -72,7 +76,7 @@ export function Composer({ draftKey, channel, typing, onSend, handle }: Composer
   const submit = () => {
     const body = text.trim();
     if (!body) return;
-    onSend(body, mode === 'note');
+    onSend(body, mode === 'note', channel);
     setText('');
     setDismissed(null);
     typing?.stop();
@@ -189,7 +193,14 @@ export function Composer({ draftKey, channel, typing, onSend, handle }: Composer
       </p>
       <div class="cbar">
         <p id="composer-hint" class="hint">
-          {note ? 'Internal note: only staff can see it.' : `Goes to the patient by ${channelLabel(channel)}.`}{' '}
+          {note ? 'Internal note: only staff can see it.' : replyChannels.length > 1 ? (
+            <label class="via">
+              Goes to the patient by{' '}
+              <select value={channel} onChange={(e) => setPicked(e.currentTarget.value)}>
+                {replyChannels.map((c) => <option key={c} value={c}>{channelLabel(c)}</option>)}
+              </select>
+            </label>
+          ) : `Goes to the patient by ${channelLabel(channel)}.`}{' '}
           <span class="keys-hint">Enter sends, Shift+Enter for a new line, / for canned responses.</span>
         </p>
         <button type="submit" class="btn primary">{note ? 'Add note' : 'Send'}</button>

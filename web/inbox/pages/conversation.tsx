@@ -4,7 +4,7 @@ import type { Contact, ConversationDetail, ConversationResponse, ConversationSum
 import { ApiError, errorMessage } from '../lib/api.ts';
 import type { PendingReply } from '../lib/conversation.ts';
 import { buildTimeline, conversationReducer, initialConversation } from '../lib/conversation.ts';
-import { contactName, newClientId } from '../lib/format.ts';
+import { contactName, deliveryText, fileSize, newClientId } from '../lib/format.ts';
 import { TypingSender } from '../lib/live.ts';
 import type { MergeCandidate } from '../lib/records.ts';
 import type { ListView } from '../lib/routes.ts';
@@ -190,13 +190,14 @@ export function ConversationView({
 
   const post = (p: PendingReply) => {
     stick.current = true;
-    api<SendMessageResponse>('POST', `${path}/messages`, { body: { body: p.body, internal: p.internal, clientId: p.clientId } }).then(
+    const via = !p.internal && p.channel && p.channel !== conv?.channel ? { channel: p.channel } : {};
+    api<SendMessageResponse>('POST', `${path}/messages`, { body: { body: p.body, internal: p.internal, clientId: p.clientId, ...via } }).then(
       (r) => dispatch({ type: 'sent', clientId: p.clientId, message: r.message }),
       (err) => dispatch({ type: 'send-failed', clientId: p.clientId, error: errorMessage(err) }),
     );
   };
-  const send = (body: string, internal: boolean) => {
-    const p: PendingReply = { clientId: newClientId(), body, internal, createdAt: new Date().toISOString(), error: null };
+  const send = (body: string, internal: boolean, channel: string) => {
+    const p: PendingReply = { clientId: newClientId(), body, internal, channel, createdAt: new Date().toISOString(), error: null };
     dispatch({ type: 'send', pending: p });
     post(p);
   };
@@ -350,7 +351,7 @@ export function ConversationView({
             })}
           </div>
           <p class="typing" aria-live="polite">{typingText}</p>
-          <Composer draftKey={id} channel={conv.channel} typing={typing} onSend={send} handle={composer} />
+          <Composer draftKey={id} channel={conv.channel} replyChannels={state.contact?.replyChannels ?? []} typing={typing} onSend={send} handle={composer} />
         </div>
         <ContactPanel contact={state.contact} conv={conv} session={session} conversations={conversations} onErased={onErased} onMerged={onMerged} />
       </div>
@@ -368,10 +369,30 @@ function MessageItem({ m, contactLabel }: { m: Message; contactLabel: string }) 
         <span>{who}</span>
       </p>
       <p class="body">{m.body}</p>
+      {m.attachments && m.attachments.length > 0 && (
+        <ul class="files" aria-label="Attachments">
+          {m.attachments.map((a) => (
+            <li key={a.id}>
+              <a href={`/api/attachments/${encodeURIComponent(a.id)}`} download={a.filename}>{a.filename}</a>{' '}
+              <span class="size">({fileSize(a.size)})</span>
+            </li>
+          ))}
+        </ul>
+      )}
       <p class="mt">
         <time dateTime={m.createdAt} title={fullDateTime(m.createdAt)}>{clockTime(m.createdAt)}</time>
+        {m.direction === 'out' && m.deliveryStatus && <DeliveryBadge status={m.deliveryStatus} error={m.deliveryError ?? null} />}
       </p>
     </div>
+  );
+}
+
+function DeliveryBadge({ status, error }: { status: string; error: string | null }) {
+  const problem = ['undelivered', 'failed', 'refused'].includes(status);
+  return (
+    <span class={`delivery${problem ? ' problem' : ''}`} role={problem ? 'status' : undefined}>
+      {' · '}{deliveryText(status, error)}
+    </span>
   );
 }
 
