@@ -124,6 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const emailInboxId = (await ensureEmailInbox(store))?.id;
     email = emailChannel({
       settings: config.email, store, conversations, worker, secret: secretKey, timeoutMs: Math.min(10_000, config.jobs.leaseMs / 2),
+      attachmentMaxBytes: config.attachmentMaxBytes,
       inbox: async () => {
         const inboxes = await Promise.all((await store.listOrganizations()).map((o) => store.listInboxes(o.id)));
         return inboxes.flat().find((i) => i.id === emailInboxId);

@@ -38,6 +38,8 @@ export interface EmailInboundDeps {
   secret: string;
   practiceAddress: string;
   inbox(): Promise<Inbox | undefined>;
+  /** The attachment size cap: an original larger than this is not kept beside the message. */
+  attachmentMaxBytes: number;
   log: Logger;
 }
 
@@ -82,6 +84,12 @@ export class EmailInbound {
       inbox, identity: { channel: 'email', externalId: from }, body, sourceId,
       profile: { email: from, ...(mail.fromName ? { displayName: mail.fromName } : {}) },
       linkByAddress: { email: from },
+      // Every file goes through the practice's attachment policy (archives are refused unopened);
+      // the message as it came is kept beside it, so trimming never loses anything.
+      attachments: [
+        ...mail.attachments,
+        ...(mail.raw && mail.raw.length <= this.deps.attachmentMaxBytes ? [{ filename: 'original.eml', contentType: 'message/rfc822', data: mail.raw }] : []),
+      ],
     });
     if (mail.messageId) {
       // Also on a duplicate: a crash between the message and this row must not leave it unthreaded.

@@ -27,6 +27,7 @@ export interface EmailChannelDeps {
   worker: JobWorker;
   secret: string;
   timeoutMs: number;
+  attachmentMaxBytes: number;
   inbox(): Promise<Inbox | undefined>;
   /** Notice mode: the text that replaces a reply (a secure link), or undefined to send the reply. */
   noticeFor(conversation: Conversation): Promise<string | undefined>;
@@ -64,7 +65,7 @@ export function emailChannel(deps: EmailChannelDeps): EmailChannel {
   });
   const inbound = new EmailInbound({
     store, conversations: deps.conversations, secret: deps.secret, practiceAddress: settings.address, inbox: deps.inbox,
-    log: deps.log,
+    attachmentMaxBytes: deps.attachmentMaxBytes, log: deps.log,
   });
   const listener = settings.listen
     ? new SmtpListener({ ...settings.listen, maxBytes: settings.maxBytes, practiceAddress: settings.address, inbound, log: deps.log })
