@@ -12,6 +12,7 @@ import type { Inbox, Message } from '../../src/domain/types.ts';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.ts';
 import { startTwilioEmulator, type TwilioEmulator } from '../emulators/twilio/index.ts';
 import { TEST_MASTER_KEY_TEXT } from './keys.ts';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import { freePort } from './process.ts';
 
 export const SLACK = {
@@ -28,6 +29,11 @@ export const TWILIO = {
   from: '+15005550006',
 };
 
+export const EMAIL = {
+  address: 'frontdesk@riverside-clinic.test',
+  mailgunSigningKey: 'mailgun-test-signing-key-0123456789',
+};
+
 export interface Harness {
   app: App;
   url: string;
@@ -36,6 +42,8 @@ export interface Harness {
   slack: SlackEmulator;
   /** Present when started with `twilio: true`. */
   twilio: TwilioEmulator | undefined;
+  /** Present when started with `email: true`: the relay Bedside sends through, and its listener. */
+  email: { sink: SmtpSink; listenPort: number } | undefined;
   logs(): string;
   close(): Promise<void>;
 }
@@ -44,6 +52,7 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   slack?: boolean;
   twilio?: boolean;
+  email?: boolean;
   /** Reuse a data directory (restart scenarios); a fresh temporary one otherwise. */
   dataDir?: string;
 }
@@ -53,6 +62,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const slack = await startSlackEmulator({ botToken: SLACK.botToken, signingSecret: SLACK.signingSecret });
   slack.addUser({ id: STAFF.id, name: STAFF.name, realName: STAFF.realName, displayName: STAFF.displayName });
   const twilio = options.twilio ? await startTwilioEmulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken }) : undefined;
+  const mailSink = options.email ? await startSmtpSink() : undefined;
+  const smtpListenPort = mailSink ? await freePort() : 0;
   // A known port, so PUBLIC_URL (which vendors sign and links use) is the real address.
   const port = await freePort();
   const lines: string[] = [];
@@ -67,6 +78,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(twilio ? {
       TWILIO_ACCOUNT_SID: TWILIO.accountSid, TWILIO_AUTH_TOKEN: TWILIO.authToken, TWILIO_FROM: TWILIO.from, TWILIO_API_URL: twilio.apiUrl,
     } : {}),
+    ...(mailSink ? {
+      EMAIL_ADDRESS: EMAIL.address, SMTP_URL: mailSink.url, SMTP_LISTEN_PORT: String(smtpListenPort), MAILGUN_SIGNING_KEY: EMAIL.mailgunSigningKey,
+    } : {}),
     ...options.env,
   });
   const app = await createApp(config, { logDestination: sink });
@@ -78,11 +92,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (!inbox) throw new Error('no inbox');
   return {
     app, url, wsUrl: url.replace(/^http/, 'ws'), inbox, slack, twilio,
+    email: mailSink ? { sink: mailSink, listenPort: smtpListenPort } : undefined,
     logs: () => lines.join(''),
     async close() {
       await app.stop();
       await slack.close();
       await twilio?.close();
+      await mailSink?.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

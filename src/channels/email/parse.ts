@@ -47,7 +47,8 @@ const REPORT_PARTS = new Set(['message/rfc822', 'text/rfc822-headers', 'message/
 
 function deliveryReport(mail: ParsedMail): InboundEmail['report'] {
   const parts = mail.attachments.filter((a) => REPORT_PARTS.has(a.contentType.toLowerCase()));
-  const text = parts.map((a) => a.content.subarray(0, 64 * 1024).toString('utf8')).join('\n');
+  // text/rfc822-headers may come out as body text rather than as an attachment.
+  const text = [...parts.map((a) => a.content.subarray(0, 64 * 1024).toString('utf8')), (mail.text ?? '').slice(0, 64 * 1024)].join('\n');
   const originalIds = [...text.matchAll(/^message-id:\s*(<[^<>\s]{1,250}>)/gim)].map((m) => m[1] as string);
   const failed = /^action:\s*failed/im.test(text) || (!/^action:/im.test(text) && /^status:\s*5\./im.test(text));
   return { originalIds: [...new Set([...originalIds, ...messageIds(mail.inReplyTo)])], failed };
