@@ -3,7 +3,7 @@
  * listener, refusals, duplicates, automatic mail, Mailgun good and bad, replies that fail and
  * retry), then every captured log line, at debug level, is searched for it.
  */
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postParsed } from '../emulators/mailgun/index.ts';
 import { EMAIL, eventually, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
@@ -18,7 +18,7 @@ let h: Harness;
 beforeAll(async () => { h = await startHarness({ email: true }); });
 afterAll(async () => { await h.close(); });
 
-async function send(mail: nodemailer.SendMailOptions): Promise<number> {
+async function send(mail: SendMailOptions): Promise<number> {
   const t = nodemailer.createTransport({ host: '127.0.0.1', port: h.email!.listenPort, secure: false, ignoreTLS: true });
   try {
     const info = await t.sendMail({ from: `${PATIENT.name} <${PATIENT.email}>`, to: EMAIL.address, ...mail }) as { response: string };

@@ -3,7 +3,7 @@
  * nodemailer; Bedside's replies go through an SMTP relay (smtp-sink) that keeps what it accepts.
  */
 import { deflateRawSync } from 'node:zlib';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Conversation, Inbox } from '../../src/domain/types.ts';
 import { EMAIL, eventually, SLACK, STAFF, startHarness, storedMessages, type Harness } from '../support/harness.ts';
@@ -21,7 +21,7 @@ beforeEach(async () => {
 });
 afterEach(async () => { await h.close(); });
 
-type Mail = nodemailer.SendMailOptions;
+type Mail = SendMailOptions;
 
 /** Sends to Bedside's listener like any mail server would; resolves with the SMTP answer code. */
 async function send(mail: Mail): Promise<{ code: number; messageId?: string }> {

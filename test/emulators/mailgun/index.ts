@@ -46,7 +46,7 @@ export async function postParsed(url: string, m: MailgunMessage, o: SignOptions)
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
     form.append('attachment-count', String(m.attachments.length));
-    m.attachments.forEach((a, i) => form.append(`attachment-${i + 1}`, new Blob([a.data], { type: a.contentType }), a.filename));
+    m.attachments.forEach((a, i) => form.append(`attachment-${i + 1}`, new Blob([new Uint8Array(a.data)], { type: a.contentType }), a.filename));
     res = await fetch(url, { method: 'POST', body: form });
   } else {
     res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
