@@ -14,7 +14,7 @@ import type { Logger } from '../../log.ts';
 import type { Store } from '../../store/types.ts';
 import { isPracticeRecipient, oneLine } from './headers.ts';
 import { EmailRefused, EmailUnavailable, type EmailInbound } from './inbound.ts';
-import { verifyMailgun } from './mailgun-verify.ts';
+import { MAILGUN_MAX_AGE_SECONDS, verifyMailgun } from './mailgun-verify.ts';
 import { fromMailgunFields, MalformedEmailError, parseRawEmail, type InboundAttachment } from './parse.ts';
 
 export interface MailgunRouteDeps {
@@ -72,6 +72,8 @@ export async function mailgunRoutes(app: FastifyInstance, deps: MailgunRouteDeps
     }
     const tokenHash = createHash('sha256').update(`mailgun|${fields.token ?? ''}`).digest('hex');
     if (!(await deps.store.email.useWebhookToken(tokenHash, now()))) throw errors.unauthorized();
+    // Tokens older than the freshness window can no longer verify: no need to remember them.
+    await deps.store.email.pruneWebhookTokens(now() - 2 * MAILGUN_MAX_AGE_SECONDS * 1000);
     try {
       if (fields.recipient !== undefined && !fields.recipient.split(',').some((r) => isPracticeRecipient(r, deps.practiceAddress))) {
         throw new AppError('not_applicable', 406, 'Not a recipient of this practice');
