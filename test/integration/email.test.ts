@@ -130,6 +130,28 @@ describe('e-mail over SMTP', () => {
     expect(list.map((c) => c.channel).sort()).toEqual(['email', 'web']);
   });
 
+  it('lets staff write first by e-mail to the address from the pre-chat form; the answer lands in that conversation', async () => {
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    await v.hello();
+    v.send({ type: 'profile', profile: { name: 'Fiona First', email: 'fiona.first@patients.test' } });
+    await v.next('profile_saved');
+    await v.say('Please e-mail me the forms');
+    await v.close();
+    const agent = await enrolStaff(h, 'agent');
+    const web = await eventually(async () => (await agent.client.get<{ items: Array<{ id: string }> }>('/api/conversations')).body.items[0]);
+    const sent = await agent.client.post(`/api/conversations/${web.id}/messages`, { body: 'Here are the forms.', clientId: 'inbox-first-0001', channel: 'email' });
+    expect(sent.status).toBe(201);
+    const out = await sink.waitFor(() => sink.mails()[0]);
+    expect(out.envelopeTo).toEqual(['fiona.first@patients.test']);
+    expect(out.parsed.subject).toBe('Message from Riverside Family Practice (demo)');
+    expect(out.parsed.inReplyTo).toBeUndefined();
+    expect((await send({ from: 'fiona.first@patients.test', subject: 'Re: Message from Riverside Family Practice (demo)', text: 'Thanks, filled in.',
+      inReplyTo: out.parsed.messageId, references: [out.parsed.messageId as string] })).code).toBe(250);
+    const emailConv = await eventually(() => conversationOf('fiona.first@patients.test'));
+    const detail = await agent.client.get<{ messages: Array<{ body: string }> }>(`/api/conversations/${emailConv.id}`);
+    expect(detail.body.messages.map((m) => m.body)).toEqual(expect.arrayContaining(['Here are the forms.', 'Thanks, filled in.']));
+  });
+
   it('refuses 30 MB with 552 and keeps running; refuses other recipients (no relay) and mail without a sender', async () => {
     const big = await send({ subject: 'Scan', text: 'x', attachments: [{ filename: 'scan.pdf', content: Buffer.alloc(30 * 1024 * 1024, 65) }] });
     expect(big.code).toBe(552);

@@ -49,7 +49,8 @@ export function emailAdapter(deps: EmailAdapterDeps): ChannelAdapter {
       const lastIn = earlier.filter((e) => e.direction === 'in').at(-1);
       const subjectSource = lastIn?.subject ?? earlier.find((e) => e.subject)?.subject;
       const fromName = oneLine(await deps.fromName(conversation.orgId), 100);
-      const subject = replySubject(subjectSource, `Your message to ${fromName}`);
+      // Staff may write first (to an address from the website's form): no "Re:" on a new thread.
+      const subject = subjectSource ? replySubject(subjectSource, fromName) : oneLine(`Message from ${fromName}`);
       const references = earlier.map((e) => e.header);
       const refs = references.length > MAX_REFERENCES ? [references[0] as string, ...references.slice(-(MAX_REFERENCES - 1))] : references;
       await store.email.recordMessageId(conversation.orgId, conversation.id, { header: messageId, direction: 'out', subject, messageId: message.id }, Date.now());

@@ -69,7 +69,7 @@ export class EmailInbound {
 
     const threaded = await store.email.findByMessageIds(orgId, [...mail.inReplyTo, ...mail.references]);
     const earlierSubject = threaded
-      ? (await store.email.thread(orgId, threaded.conversationId)).filter((e) => e.direction === 'in' && e.subject !== null).at(-1)?.subject
+      ? (await store.email.thread(orgId, threaded.conversationId)).filter((e) => e.subject !== null).at(-1)?.subject
       : undefined;
     const subject = baseSubject(mail.subject);
     const source = mail.text?.trim() ? mail.text : mail.html ? htmlToText(mail.html) : '';
