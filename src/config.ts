@@ -47,6 +47,9 @@ const envSchema = z.object({
   /** Largest message accepted, announced in EHLO SIZE; attachments have their own cap. */
   EMAIL_MAX_BYTES: positiveInt.max(100 * 1024 * 1024).default(25 * 1024 * 1024),
   MAILGUN_SIGNING_KEY: z.string().min(16).optional(),
+  /** PEM files for the listener's STARTTLS; without them it offers a built-in self-signed certificate. */
+  SMTP_TLS_KEY_FILE: z.string().min(1).optional(),
+  SMTP_TLS_CERT_FILE: z.string().min(1).optional(),
 
   JOB_MAX_ATTEMPTS: positiveInt.max(100).default(20),
   JOB_BASE_DELAY_MS: positiveInt.default(1000),
@@ -85,7 +88,7 @@ export interface EmailSettings {
   address: string;
   fromName: string | undefined;
   smtpUrl: string;
-  listen: { port: number; host: string } | undefined;
+  listen: { port: number; host: string; tls: { keyFile: string; certFile: string } | undefined } | undefined;
   maxBytes: number;
   mailgunSigningKey: string | undefined;
 }
@@ -121,6 +124,7 @@ export class ConfigError extends Error {
 const SLACK_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_CHANNEL_ID'] as const;
 const TWILIO_VARS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const;
 const EMAIL_VARS = ['EMAIL_ADDRESS', 'SMTP_URL'] as const;
+const SMTP_TLS_VARS = ['SMTP_TLS_KEY_FILE', 'SMTP_TLS_CERT_FILE'] as const;
 
 /** Variables that only make sense together: all or none, and the message names the missing ones. */
 function together(e: Record<string, unknown>, names: readonly string[]): string[] {
@@ -139,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  const incomplete = [...together(e, SLACK_VARS), ...together(e, TWILIO_VARS), ...together(e, EMAIL_VARS)];
+  const incomplete = [...together(e, SLACK_VARS), ...together(e, TWILIO_VARS), ...together(e, EMAIL_VARS), ...together(e, SMTP_TLS_VARS)];
   if (!e.EMAIL_ADDRESS && (e.SMTP_LISTEN_PORT !== undefined || e.MAILGUN_SIGNING_KEY)) {
     incomplete.push('EMAIL_ADDRESS: required when SMTP_LISTEN_PORT or MAILGUN_SIGNING_KEY is set');
   }
@@ -171,7 +175,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     email: e.EMAIL_ADDRESS && e.SMTP_URL
       ? {
           address: e.EMAIL_ADDRESS.toLowerCase(), fromName: e.EMAIL_FROM_NAME, smtpUrl: e.SMTP_URL,
-          listen: e.SMTP_LISTEN_PORT === undefined ? undefined : { port: e.SMTP_LISTEN_PORT, host: e.SMTP_LISTEN_HOST },
+          listen: e.SMTP_LISTEN_PORT === undefined ? undefined : {
+            port: e.SMTP_LISTEN_PORT, host: e.SMTP_LISTEN_HOST,
+            tls: e.SMTP_TLS_KEY_FILE && e.SMTP_TLS_CERT_FILE ? { keyFile: e.SMTP_TLS_KEY_FILE, certFile: e.SMTP_TLS_CERT_FILE } : undefined,
+          },
           maxBytes: e.EMAIL_MAX_BYTES, mailgunSigningKey: e.MAILGUN_SIGNING_KEY,
         }
       : undefined,

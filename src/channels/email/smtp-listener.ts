@@ -5,6 +5,7 @@
  * keeping it. A message is answered 250 only once it is stored: a 4xx makes the sender try again,
  * so nothing is lost; a 5xx is final.
  */
+import { readFileSync } from 'node:fs';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../log.ts';
 import { isPracticeRecipient } from './headers.ts';
@@ -18,6 +19,8 @@ export interface SmtpListenerOptions {
   practiceAddress: string;
   inbound: EmailInbound;
   log: Logger;
+  /** PEM key and certificate for STARTTLS; smtp-server's built-in self-signed one otherwise. */
+  tls?: { keyFile: string; certFile: string } | undefined;
   /** The name in the greeting; the practice's mail domain by default. */
   name?: string;
 }
@@ -36,6 +39,7 @@ export class SmtpListener {
     const server = new SMTPServer({
       name: o.name ?? o.practiceAddress.split('@')[1],
       banner: 'Bedside',
+      ...(o.tls ? { key: readFileSync(o.tls.keyFile), cert: readFileSync(o.tls.certFile) } : {}),
       size: o.maxBytes,
       rejectOversized: true,
       // Inbound MX: senders do not authenticate. Mail for anyone but the practice is refused below.
