@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CLIENT_ID_PATTERN, MAX_MESSAGE_CHARS } from '../../channels/widget/protocol.ts';
-import type { ChannelKind, Conversation } from '../../domain/types.ts';
+import type { Conversation } from '../../domain/types.ts';
 import { AppError } from '../../errors.ts';
 import type { AuditTrail } from '../../features/audit.ts';
 import type { ConversationService } from '../../features/conversations.ts';
