@@ -18,7 +18,7 @@ import { TwilioApi } from './channels/twilio-sms/api.ts';
 import { twilioSmsAdapter } from './channels/twilio-sms/adapter.ts';
 import { registerTwilioHandlers } from './channels/twilio-sms/handlers.ts';
 import { twilioRoutes } from './channels/twilio-sms/routes.ts';
-import { emailChannel, type EmailChannel } from './channels/email/index.ts';
+import type { EmailChannel } from './channels/email/index.ts';
 import { WIDGET_MAX_FRAME_BYTES, widgetSocketRoutes } from './channels/widget/socket.ts';
 import type { Config } from './config.ts';
 import type { Inbox } from './domain/types.ts';
@@ -122,6 +122,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let email: EmailChannel | undefined;
   if (config.email) {
     const emailInboxId = (await ensureEmailInbox(store))?.id;
+    // Loaded only when configured: the mail parsers weigh on every start otherwise.
+    const { emailChannel } = await import('./channels/email/index.ts');
     email = emailChannel({
       settings: config.email, store, conversations, worker, secret: secretKey, timeoutMs: Math.min(10_000, config.jobs.leaseMs / 2),
       attachmentMaxBytes: config.attachmentMaxBytes,
