@@ -21,12 +21,13 @@ import { registerTwilioHandlers } from './channels/twilio-sms/handlers.ts';
 import { messagingApps } from './channels/messaging-apps.ts';
 import { whatsappRoutes } from './http/api/whatsapp-routes.ts';
 import { twilioRoutes } from './channels/twilio-sms/routes.ts';
+import type { EmailChannel } from './channels/email/index.ts';
 import { WIDGET_MAX_FRAME_BYTES, widgetSocketRoutes } from './channels/widget/socket.ts';
 import type { Config } from './config.ts';
 import type { Inbox } from './domain/types.ts';
 import { ConversationService } from './features/conversations.ts';
 import { registerDeliveryHandler } from './features/delivery.ts';
-import { ensureSmsInbox, seedDemoPractice } from './features/demo.ts';
+import { ensureEmailInbox, ensureSmsInbox, seedDemoPractice } from './features/demo.ts';
 import { attachmentPolicy } from './features/attachments.ts';
 import { AuditTrail } from './features/audit.ts';
 import { StaffAuth } from './features/staff-auth.ts';
@@ -69,6 +70,8 @@ export interface App {
   log: Logger;
   conversations: ConversationService;
   auth: StaffAuth;
+  /** Present when e-mail is configured (EMAIL_ADDRESS, SMTP_URL). */
+  email: EmailChannel | undefined;
   /** Set when the demo practice was created by this start. */
   demo: { inbox: Inbox } | undefined;
   /** Listens, starts the workers; resolves with the bound address. */
@@ -131,6 +134,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     attachmentPolicy: attachmentPolicy(config), timeoutMs: Math.min(10_000, config.jobs.leaseMs / 2), log,
   });
   patientChannels.push(...apps.adapters);
+  let email: EmailChannel | undefined;
+  if (config.email) {
+    const emailInboxId = (await ensureEmailInbox(store))?.id;
+    // Loaded only when configured: the mail parsers weigh on every start otherwise.
+    const { emailChannel } = await import('./channels/email/index.ts');
+    email = emailChannel({
+      settings: config.email, store, conversations, worker, secret: secretKey, timeoutMs: Math.min(10_000, config.jobs.leaseMs / 2),
+      attachmentMaxBytes: config.attachmentMaxBytes,
+      inbox: async () => {
+        const inboxes = await Promise.all((await store.listOrganizations()).map((o) => store.listInboxes(o.id)));
+        return inboxes.flat().find((i) => i.id === emailInboxId);
+      },
+      noticeFor: async (conversation) => ((await store.getOrganization(conversation.orgId))?.settings?.channelContent?.email === 'notice'
+        ? secureLinks.noticeFor(conversation) : undefined),
+      log: log.child({ module: 'email' }),
+    });
+    patientChannels.push(email.adapter);
+  }
   registerDeliveryHandler(worker, store, new ChannelRegistry(patientChannels));
 
   const http: FastifyInstance = Fastify({
@@ -198,6 +219,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
 
   await apps.registerRoutes(http);
+  await email?.routes(http);
 
   const slackSigningSecret = config.slack?.signingSecret ?? config.slackApp?.signingSecret;
   if (slackWorkspaces && slackSigningSecret) {
@@ -218,9 +240,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   let stopping: Promise<void> | undefined;
   return {
-    config, http, store, bus, worker, log, conversations, auth, demo,
+    config, http, store, bus, worker, log, conversations, auth, demo, email,
     async start() {
       const address = await http.listen({ port: config.port, host: config.host });
+      await email?.start();
       worker.start();
       scheduler.start();
       ready = true;
@@ -232,6 +255,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         // Close sockets first with "service restart" so widgets reconnect (to another node if any).
         for (const client of http.websocketServer?.clients ?? []) client.close(1012, 'restarting');
         await http.close();
+        await email?.stop();
         scheduler.stop();
         stopSlackRefresh?.();
         await worker.stop(config.shutdownGraceMs);

@@ -75,6 +75,16 @@ describe('loadConfig', () => {
     expect(bad.join()).not.toContain('SENSITIVE');
   });
 
+  it('reads e-mail: address and relay together, the listener and Mailgun only with an address', () => {
+    expect(loadConfig({}).email).toBeUndefined();
+    const c = loadConfig({ EMAIL_ADDRESS: 'FrontDesk@Example-Clinic.org', SMTP_URL: 'smtp://relay.example-clinic.org:587', SMTP_LISTEN_PORT: '2525' });
+    expect(c.email).toMatchObject({ address: 'frontdesk@example-clinic.org', listen: { port: 2525, host: '127.0.0.1' }, maxBytes: 25 * 1024 * 1024, mailgunSigningKey: undefined });
+    expect(problems({ EMAIL_ADDRESS: 'frontdesk@example-clinic.org' })).toEqual(['SMTP_URL: required when EMAIL_ADDRESS is set']);
+    expect(problems({ SMTP_LISTEN_PORT: '25' })).toEqual(['EMAIL_ADDRESS: required when SMTP_LISTEN_PORT or MAILGUN_SIGNING_KEY is set']);
+    expect(problems({ EMAIL_ADDRESS: 'not-an-address', SMTP_URL: 'http://x' }).map((p) => p.split(':')[0]).sort()).toEqual(['EMAIL_ADDRESS', 'SMTP_URL']);
+    expect(problems({ EMAIL_ADDRESS: 'a@b.org', SMTP_URL: 'smtp://x', EMAIL_FROM_NAME: 'Clinic\r\nBcc: x@y.org' }).map((p) => p.split(':')[0])).toEqual(['EMAIL_FROM_NAME']);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', SLACK_BOT_TOKEN: '' }).port).toBe(3000);
   });

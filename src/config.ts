@@ -49,6 +49,19 @@ const envSchema = z.object({
   TWILIO_API_URL: httpUrl.default('https://api.twilio.com'),
   SMS_HELP_TEXT: z.string().max(300).optional(),
 
+  /** E-mail: the practice's address (replies come from it; the listener accepts mail only for it). */
+  EMAIL_ADDRESS: z.string().regex(/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/, 'must be an e-mail address such as frontdesk@example-clinic.org').optional(),
+  EMAIL_FROM_NAME: z.string().max(100).regex(/^[^\r\n]*$/, 'must be one line').optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  SMTP_LISTEN_PORT: port.optional(),
+  SMTP_LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Largest message accepted, announced in EHLO SIZE; attachments have their own cap. */
+  EMAIL_MAX_BYTES: positiveInt.max(100 * 1024 * 1024).default(25 * 1024 * 1024),
+  MAILGUN_SIGNING_KEY: z.string().min(16).optional(),
+  /** PEM files for the listener's STARTTLS; without them it offers a built-in self-signed certificate. */
+  SMTP_TLS_KEY_FILE: z.string().min(1).optional(),
+  SMTP_TLS_CERT_FILE: z.string().min(1).optional(),
+
   JOB_MAX_ATTEMPTS: positiveInt.max(100).default(20),
   JOB_BASE_DELAY_MS: positiveInt.default(1000),
   JOB_MAX_DELAY_MS: positiveInt.default(600_000),
@@ -94,6 +107,15 @@ export interface TwilioSettings {
   helpText: string | undefined;
 }
 
+export interface EmailSettings {
+  address: string;
+  fromName: string | undefined;
+  smtpUrl: string;
+  listen: { port: number; host: string; tls: { keyFile: string; certFile: string } | undefined } | undefined;
+  maxBytes: number;
+  mailgunSigningKey: string | undefined;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -114,6 +136,7 @@ export interface Config {
   twilio: TwilioSettings | undefined;
   /** Messenger, WhatsApp and Viber (config-channels.ts). */
   channels: ChannelSettings;
+  email: EmailSettings | undefined;
   jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
   shutdownGraceMs: number;
   sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
@@ -140,6 +163,8 @@ function slackModeProblems(e: Record<string, unknown>): string[] {
   return [...together(e, SLACK_APP_VARS), ...single];
 }
 const TWILIO_VARS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const;
+const EMAIL_VARS = ['EMAIL_ADDRESS', 'SMTP_URL'] as const;
+const SMTP_TLS_VARS = ['SMTP_TLS_KEY_FILE', 'SMTP_TLS_CERT_FILE'] as const;
 
 /** Variables that only make sense together: all or none, and the message names the missing ones. */
 function together(e: Record<string, unknown>, names: readonly string[]): string[] {
@@ -159,8 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const channels = channelSettings(e);
-  const incomplete = [...slackModeProblems(e), ...together(e, TWILIO_VARS), ...channels.problems];
+  const incomplete = [...slackModeProblems(e), ...together(e, TWILIO_VARS), ...together(e, EMAIL_VARS), ...together(e, SMTP_TLS_VARS), ...channels.problems];
   if (e.DATABASE_MIGRATION_URL && !e.DATABASE_URL) incomplete.push('DATABASE_URL: required when DATABASE_MIGRATION_URL is set');
+  if (!e.EMAIL_ADDRESS && (e.SMTP_LISTEN_PORT !== undefined || e.MAILGUN_SIGNING_KEY)) {
+    incomplete.push('EMAIL_ADDRESS: required when SMTP_LISTEN_PORT or MAILGUN_SIGNING_KEY is set');
+  }
   if (incomplete.length) throw new ConfigError(incomplete);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
@@ -196,6 +224,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, apiUrl: e.TWILIO_API_URL, helpText: e.SMS_HELP_TEXT }
       : undefined,
     channels: channels.settings,
+    email: e.EMAIL_ADDRESS && e.SMTP_URL
+      ? {
+          address: e.EMAIL_ADDRESS.toLowerCase(), fromName: e.EMAIL_FROM_NAME, smtpUrl: e.SMTP_URL,
+          listen: e.SMTP_LISTEN_PORT === undefined ? undefined : {
+            port: e.SMTP_LISTEN_PORT, host: e.SMTP_LISTEN_HOST,
+            tls: e.SMTP_TLS_KEY_FILE && e.SMTP_TLS_CERT_FILE ? { keyFile: e.SMTP_TLS_KEY_FILE, certFile: e.SMTP_TLS_CERT_FILE } : undefined,
+          },
+          maxBytes: e.EMAIL_MAX_BYTES, mailgunSigningKey: e.MAILGUN_SIGNING_KEY,
+        }
+      : undefined,
     jobs: {
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       baseDelayMs: e.JOB_BASE_DELAY_MS,

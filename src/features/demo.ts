@@ -40,3 +40,17 @@ export async function ensureSmsInbox(store: Store): Promise<Inbox | undefined> {
   await store.createInbox(inbox);
   return inbox;
 }
+
+/** With e-mail configured, the (first) practice gets an inbox for e-mail. */
+export async function ensureEmailInbox(store: Store): Promise<Inbox | undefined> {
+  const org = (await store.listOrganizations())[0];
+  if (!org) return undefined;
+  const existing = (await store.listInboxes(org.id)).find((i) => i.channel === 'email');
+  if (existing) return existing;
+  const inbox: Inbox = {
+    id: newId('ibx'), orgId: org.id, name: 'E-mail', channel: 'email', publicKey: newPublicKey(),
+    settings: DEFAULT_INBOX_SETTINGS, createdAt: Date.now(),
+  };
+  await store.createInbox(inbox);
+  return inbox;
+}

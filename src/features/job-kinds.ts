@@ -18,6 +18,8 @@ export const jobKinds = {
   retentionSweep: 'retention.sweep',
   /** The one confirmation of an SMS keyword (STOP, START, HELP), sent even to an opted-out number. */
   smsNotice: 'sms.notice',
+  /** An automatic e-mail (a secure link's one-time code). */
+  emailNotice: 'email.notice',
   /** Fetch the pictures and files of an incoming MMS from Twilio and keep them as attachments. */
   smsMedia: 'sms.media',
   /** Deliver one staff message to the patient on the conversation's channel. */

@@ -49,8 +49,10 @@ export class SecureLinks {
     if (!link || link.expiresAt <= this.now()) throw gone();
     const conversation = await this.store.getConversation(link.orgId, link.conversationId);
     const contact = conversation && await this.store.getContact(link.orgId, conversation.contactId);
-    if (!conversation || !contact?.phone) throw gone();
-    return { link, conversation, contact, phone: contact.phone };
+    // The code goes where the notice went: the patient's e-mail for an e-mail conversation.
+    const address = conversation?.channel === 'email' ? contact?.email : contact?.phone;
+    if (!conversation || !contact || !address) throw gone();
+    return { link, conversation, contact, phone: address };
   }
 
   async requestCode(token: string, ip: string | null): Promise<{ needsDateOfBirth: boolean }> {
@@ -60,10 +62,10 @@ export class SecureLinks {
     const practice = (await this.store.getOrganization(link.orgId))?.name ?? 'Your practice';
     await this.store.transaction(async (tx) => {
       await tx.records.updateSecureLink(link.tokenHash, { codeHash: hash(token, code), codeExpiresAt: this.now() + CODE_TTL_MS, codesSent: link.codesSent + 1 });
-      await tx.enqueueJob({
-        orgId: link.orgId, kind: jobKinds.smsNotice, payload: { to: phone, text: `Your ${practice} code is ${code}. It expires in 10 minutes.` },
-        queueKey: `sms-notice:${link.orgId}`, sensitive: true,
-      });
+      const text = `Your ${practice} code is ${code}. It expires in 10 minutes.`;
+      await tx.enqueueJob(conversation.channel === 'email'
+        ? { orgId: link.orgId, kind: jobKinds.emailNotice, payload: { to: phone, subject: `Your ${practice} code`, text }, queueKey: `email-notice:${link.orgId}`, sensitive: true }
+        : { orgId: link.orgId, kind: jobKinds.smsNotice, payload: { to: phone, text }, queueKey: `sms-notice:${link.orgId}`, sensitive: true });
       await this.audit.record(tx, { type: 'anonymous', id: null, orgId: link.orgId, ip }, 'secure_link.code', 'success', { type: 'conversation', id: conversation.id });
     });
     this.onJobsQueued();

@@ -49,9 +49,9 @@ export function secureLinkRoutes(api: ApiRegistry, links: SecureLinks): void {
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Your message</title><link rel="stylesheet" href="/m/secure.css"></head><body><main>
 <h1>Your message from the practice</h1>
-<section id="step-code"><p>To keep your health information private, we send a code to your phone first.</p>
-<button id="send-code" type="button">Text me a code</button></section>
-<form id="step-open" hidden><label for="code">Code from the text message</label>
+<section id="step-code"><p>To keep your health information private, we first send a code to you, by text or e-mail, the way our message reached you.</p>
+<button id="send-code" type="button">Send me a code</button></section>
+<form id="step-open" hidden><label for="code">Code from our message</label>
 <input id="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required>
 <div id="dob-row" hidden><label for="dob">Your date of birth</label><input id="dob" type="date"></div>
 <button type="submit">Show my messages</button></form>
@@ -97,7 +97,7 @@ $('send-code').addEventListener('click', async () => {
     $('dob-row').hidden = !r.needsDateOfBirth;
     $('dob').required = r.needsDateOfBirth;
     $('step-open').hidden = false;
-    $('status').textContent = 'We sent a code to your phone.';
+    $('status').textContent = 'We sent you a code, the way our message reached you.';
     $('code').focus();
   } catch (err) { fail(err); }
 });
@@ -125,7 +125,7 @@ $('reply').addEventListener('submit', async (e) => {
     $('status').textContent = 'Your reply was sent.';
   } catch (err) { fail(err); }
 });
-if (!token) fail(new Error('This page needs the link from your text message.'));
+if (!token) fail(new Error('This page needs the link from our message.'));
 `;
 
 export async function secureLinkPages(app: FastifyInstance): Promise<void> {

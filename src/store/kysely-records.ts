@@ -48,6 +48,8 @@ export class KyselyRecordsOps implements RecordsStoreOps {
       .where('m.orgId', '=', orgId).where('m.createdAt', '<', before).where('ct.legalHoldAt', 'is', null)
       .orderBy('m.id').limit(limit).execute();
     if (ids.length === 0) return 0;
+    // E-mail subjects kept for threading go with their messages; the Message-IDs stay for threading.
+    await this.db.updateTable('emailMessageIds').set({ subject: null }).where('orgId', '=', orgId).where('messageId', 'in', ids.map((i) => Number(i.id))).execute();
     const r = await this.db.deleteFrom('messages').where('id', 'in', ids.map((i) => Number(i.id))).executeTakeFirst();
     return Number(r.numDeletedRows);
   }

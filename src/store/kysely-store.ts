@@ -11,6 +11,7 @@ import type { Database } from './schema.ts';
 import { toConversation, toMessage } from './rows.ts';
 import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
 import { KyselyRecordsOps } from './kysely-records.ts';
+import { KyselyEmailOps } from './kysely-email.ts';
 import { KyselyAttachmentOps } from './kysely-attachments.ts';
 import { KyselySlackOps } from './kysely-slack.ts';
 import { KyselyIdentityOps } from './kysely-identities.ts';
@@ -41,6 +42,7 @@ class KyselyOps implements StoreOps {
   readonly inbox: KyselyInboxOps;
   readonly audit: KyselyAuditOps;
   readonly records: KyselyRecordsOps;
+  readonly email: KyselyEmailOps;
   readonly attachments: KyselyAttachmentOps;
   readonly slack: KyselySlackOps;
   readonly identities: KyselyIdentityOps;
@@ -50,6 +52,7 @@ class KyselyOps implements StoreOps {
     this.inbox = new KyselyInboxOps(db, crypto);
     this.audit = new KyselyAuditOps(db, dialect);
     this.records = new KyselyRecordsOps(db, crypto);
+    this.email = new KyselyEmailOps(db, crypto);
     this.attachments = new KyselyAttachmentOps(db, crypto);
     this.slack = new KyselySlackOps(db, crypto);
     this.identities = new KyselyIdentityOps(db, crypto);

@@ -36,6 +36,14 @@ export interface ConsentsTable {
   source: string; recordedBy: string | null; recordedAt: number;
 }
 
+/** E-mail threading (migration 009). */
+export interface EmailMessageIdsTable {
+  id: Generated<number>; orgId: string; conversationId: string; messageId: number | null; direction: string;
+  headerIndex: string; header: string; subject: string | null; createdAt: number;
+}
+
+export interface WebhookTokensTable { tokenHash: string; seenAt: number }
+
 export interface DataKeysTable {
   orgId: string; purpose: string; version: number; wrapped: string; masterKeyId: string; createdAt: number; retiredAt: number | null;
 }
@@ -144,6 +152,8 @@ export interface Database {
   messageTerms: MessageTermsTable;
   consents: ConsentsTable;
   secureLinks: SecureLinksTable;
+  emailMessageIds: EmailMessageIdsTable;
+  webhookTokens: WebhookTokensTable;
   attachments: AttachmentsTable;
   slackInstallations: SlackInstallationsTable;
   slackOauthStates: SlackOauthStatesTable;

@@ -122,6 +122,28 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       expect((await store.identities.addresses(a.org.id, other.id, 'viber'))[0]?.address).toBe('vb-user-1=');
     });
 
+    it('threads e-mail by Message-ID within an organization, sealed, and uses a webhook token once', async () => {
+      const a = await practice('a');
+      const b = await practice('b');
+      const now = Date.now();
+      await store.email.recordMessageId(a.org.id, a.conversation.id, { header: '<First@patients.test>', direction: 'in', subject: 'Visit', messageId: 1 }, now);
+      await store.email.recordMessageId(a.org.id, a.conversation.id, { header: '<first@patients.test>', direction: 'in', subject: 'Again', messageId: 1 }, now);
+      await store.email.recordMessageId(a.org.id, a.conversation.id, { header: '<bedside.2@clinic.test>', direction: 'out', subject: 'Re: Visit', messageId: 2 }, now);
+      expect(await store.email.thread(a.org.id, a.conversation.id)).toEqual([
+        { header: '<First@patients.test>', direction: 'in', subject: 'Visit', messageId: 1 },
+        { header: '<bedside.2@clinic.test>', direction: 'out', subject: 'Re: Visit', messageId: 2 },
+      ]);
+      expect(await store.email.findByMessageIds(a.org.id, ['<unknown@x>', '<bedside.2@clinic.test>'])).toEqual({ conversationId: a.conversation.id, messageId: 2, direction: 'out' });
+      expect(await store.email.findByMessageIds(b.org.id, ['<bedside.2@clinic.test>'])).toBeUndefined();
+      expect(await store.email.findByMessageIds(a.org.id, [])).toBeUndefined();
+      expect(await store.email.useWebhookToken('t1', now)).toBe(true);
+      expect(await store.email.useWebhookToken('t1', now)).toBe(false);
+      await store.email.releaseWebhookToken('t1');
+      expect(await store.email.useWebhookToken('t1', now)).toBe(true);
+      await store.email.pruneWebhookTokens(now + 1);
+      expect(await store.email.useWebhookToken('t1', now)).toBe(true);
+    });
+
     it('keeps one staff row per Slack user and updates the name', async () => {
       const { org } = await practice('a');
       const s1 = await store.upsertSlackStaff(org.id, 'U1', 'Nurse Ann');

@@ -11,6 +11,7 @@ import type {
 import type { AttachmentStoreOps, AuditStoreOps, AuthStoreOps, InboxStoreOps, RecordsStoreOps } from './staff-types.ts';
 import type { MasterKey } from '../security/master-key.ts';
 import type { SlackStoreOps } from './slack-types.ts';
+import type { EmailStoreOps } from './email-types.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -61,6 +62,7 @@ export interface StoreOps {
   readonly inbox: InboxStoreOps;
   readonly audit: AuditStoreOps;
   readonly records: RecordsStoreOps;
+  readonly email: EmailStoreOps;
   readonly attachments: AttachmentStoreOps;
   /** Slack workspaces installed by OAuth, one per organization. */
   readonly slack: SlackStoreOps;

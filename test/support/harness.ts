@@ -14,6 +14,7 @@ import { startTwilioEmulator, type TwilioEmulator } from '../emulators/twilio/in
 import { startMetaEmulator, type MetaEmulator } from '../emulators/meta/index.ts';
 import { startViberEmulator, type ViberEmulator } from '../emulators/viber/index.ts';
 import { TEST_MASTER_KEY_TEXT } from './keys.ts';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import { freePort } from './process.ts';
 import { createTestDatabase, testEngine, type TestDatabase } from './postgres.ts';
 
@@ -42,6 +43,11 @@ export const META = {
 
 export const VIBER = { authToken: '4453b6ac12345678-e02c5f12174805f9-viber-test', senderName: 'Riverside Front Desk' };
 
+export const EMAIL = {
+  address: 'frontdesk@riverside-clinic.test',
+  mailgunSigningKey: 'mailgun-test-signing-key-0123456789',
+};
+
 export interface Harness {
   app: App;
   url: string;
@@ -54,6 +60,8 @@ export interface Harness {
   meta: MetaEmulator | undefined;
   /** Present when started with `viber: true`. */
   viber: ViberEmulator | undefined;
+  /** Present when started with `email: true`: the relay Bedside sends through, and its listener. */
+  email: { sink: SmtpSink; listenPort: number } | undefined;
   logs(): string;
   close(): Promise<void>;
 }
@@ -64,6 +72,7 @@ export interface HarnessOptions {
   twilio?: boolean;
   meta?: boolean;
   viber?: boolean;
+  email?: boolean;
   /** Reuse a data directory (restart scenarios); a fresh temporary one otherwise. */
   dataDir?: string;
   /** On a fresh PostgreSQL database (dropped on close); default: BEDSIDE_TEST_ENGINE=postgres. */
@@ -77,6 +86,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const twilio = options.twilio ? await startTwilioEmulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken }) : undefined;
   const meta = options.meta ? await startMetaEmulator(META) : undefined;
   const viber = options.viber ? await startViberEmulator({ authToken: VIBER.authToken }) : undefined;
+  const mailSink = options.email ? await startSmtpSink() : undefined;
+  const smtpListenPort = mailSink ? await freePort() : 0;
   // A known port, so PUBLIC_URL (which vendors sign and links use) is the real address.
   const port = await freePort();
   const lines: string[] = [];
@@ -98,6 +109,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       MESSENGER_PAGE_ID: META.pageId, MESSENGER_PAGE_TOKEN: META.pageToken, WHATSAPP_PHONE_NUMBER_ID: META.phoneNumberId, WHATSAPP_TOKEN: META.whatsappToken,
     } : {}),
     ...(viber ? { VIBER_AUTH_TOKEN: VIBER.authToken, VIBER_API_URL: viber.apiUrl, VIBER_SENDER_NAME: VIBER.senderName } : {}),
+    ...(mailSink ? {
+      EMAIL_ADDRESS: EMAIL.address, SMTP_URL: mailSink.url, SMTP_LISTEN_PORT: String(smtpListenPort), MAILGUN_SIGNING_KEY: EMAIL.mailgunSigningKey,
+    } : {}),
     ...options.env,
   });
   const app = await createApp(config, { logDestination: sink });
@@ -111,6 +125,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (!inbox) throw new Error('no inbox');
   return {
     app, url, wsUrl: url.replace(/^http/, 'ws'), inbox, slack, twilio, meta, viber,
+    email: mailSink ? { sink: mailSink, listenPort: smtpListenPort } : undefined,
     logs: () => lines.join(''),
     async close() {
       await app.stop();
@@ -119,6 +134,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await meta?.close();
       await viber?.close();
       await database?.drop();
+      await mailSink?.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

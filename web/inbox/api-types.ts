@@ -389,15 +389,16 @@ export interface MergeContactResponse {
   contactId: string;
   movedConversations: number;
 }
-/** How replies go over SMS: as text, or as a notice with a secure link. */
+/** How replies go over SMS or e-mail: as text, or as a notice with a secure link. */
 export type ChannelContentMode = 'text' | 'notice';
 /** GET /api/admin/channel-content. */
 export interface ChannelContentSettings {
   sms: ChannelContentMode;
+  email: ChannelContentMode;
 }
 /** PUT /api/admin/channel-content. */
 export interface ChannelContentRequest {
-  channel: 'sms';
+  channel: 'sms' | 'email';
   mode: ChannelContentMode;
 }
 /** DELETE /api/contacts/{id}. */

@@ -65,15 +65,18 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
   });
 
   api.route({
-    method: 'GET', url: '/api/admin/channel-content', tag: 'records', access: 'admin', summary: 'How replies go over SMS: text, or notice with a secure link',
-    response: { schema: z.object({ sms: z.enum(['text', 'notice']) }) },
-    handler: async ({ auth }) => ({ sms: (await store.getOrganization(auth.org.id))?.settings?.channelContent?.sms ?? 'text' }),
+    method: 'GET', url: '/api/admin/channel-content', tag: 'records', access: 'admin', summary: 'How replies go over SMS and e-mail: text, or notice with a secure link',
+    response: { schema: z.object({ sms: z.enum(['text', 'notice']), email: z.enum(['text', 'notice']) }) },
+    handler: async ({ auth }) => {
+      const content = (await store.getOrganization(auth.org.id))?.settings?.channelContent;
+      return { sms: content?.sms ?? 'text', email: content?.email ?? 'text' };
+    },
   });
 
   api.route({
     method: 'PUT', url: '/api/admin/channel-content', tag: 'records', access: 'admin',
-    summary: 'For SMS, Messenger, WhatsApp or Viber: send replies as text, or as a notice with a secure link (no PHI over a channel without a BAA)',
-    body: z.object({ channel: z.enum(['sms', 'messenger', 'whatsapp', 'viber']), mode: z.enum(['text', 'notice']) }).strict(),
+    summary: 'For SMS, e-mail, Messenger, WhatsApp or Viber: send replies as text, or as a notice with a secure link (no PHI over a channel without a BAA)',
+    body: z.object({ channel: z.enum(['sms', 'email', 'messenger', 'whatsapp', 'viber']), mode: z.enum(['text', 'notice']) }).strict(),
     handler: async ({ auth, body, ip }) => {
       const org = await store.getOrganization(auth.org.id);
       await store.transaction(async (tx) => {

@@ -8,6 +8,7 @@ import { retentionConsentMigration } from './005-retention-consent.ts';
 import { smsDeliveryMigration } from './006-sms-delivery.ts';
 import { secureLinksMigration } from './007-secure-links.ts';
 import { attachmentsMigration } from './008-attachments.ts';
+import { emailMigration } from './009-email.ts';
 import { metaViberMigration } from './010-meta-viber.ts';
 import { slackInstallationsMigration } from './013-slack-installations.ts';
 
@@ -27,6 +28,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '006-sms-delivery': smsDeliveryMigration,
         '007-secure-links': secureLinksMigration,
         '008-attachments': attachmentsMigration,
+        '009-email': emailMigration(dialect),
         '010-meta-viber': metaViberMigration,
         '013-slack-installations': slackInstallationsMigration,
       };
