@@ -7,6 +7,7 @@ import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
 import type { DestinationStream } from 'pino';
 import { MemoryBus } from './bus/memory-bus.ts';
+import { RedisBus } from './bus/redis-bus.ts';
 import type { Bus } from './bus/types.ts';
 import { ChannelRegistry } from './channels/registry.ts';
 import { SlackApi } from './channels/slack/api.ts';
@@ -43,6 +44,7 @@ import { staffSocketRoutes } from './http/api/staff-socket.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.ts';
 import { inboxPages } from './http/inbox-pages.ts';
 import { healthRoutes } from './http/health.ts';
+import { AppMetrics, installRequestMetrics, metricsRoutes } from './http/metrics.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { widgetPages } from './http/widget-pages.ts';
 import { JobWorker } from './jobs/worker.ts';
@@ -64,6 +66,7 @@ export interface App {
   log: Logger;
   conversations: ConversationService;
   auth: StaffAuth;
+  metrics: AppMetrics;
   /** Set when the demo practice was created by this start. */
   demo: { inbox: Inbox } | undefined;
   /** Listens, starts the workers; resolves with the bound address. */
@@ -85,16 +88,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log.warn({ file: master.generatedAt }, 'no MASTER_KEY given: generated a development master key outside DATA_DIR; set MASTER_KEY (or MASTER_KEY_FILE) in production');
   }
   const store = options.store ?? await openSqliteStore(config.dataDir, master.key);
-  const bus: Bus = new MemoryBus();
+  const metrics = new AppMetrics(store);
+  // One node: in-process. Several nodes: REDIS_URL, so each node's sockets see the others' events.
+  const bus: Bus = config.redis
+    ? new RedisBus({ ...config.redis, log: log.child({ module: 'bus' }), onPublishFailed: () => metrics.busPublishFailed() })
+    : new MemoryBus();
   const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
   const audit = new AuditTrail(log.child({ module: 'audit' }));
   const auth = new StaffAuth(store, audit, { ...config.sessions, publicUrl: config.publicUrl, serverKey: secretKey });
   const demo = config.demo ? await seedDemoPractice(store, auth) : undefined;
 
-  const worker = new JobWorker(store, log.child({ module: 'jobs' }), config.jobs);
+  const worker = new JobWorker(store, log.child({ module: 'jobs' }), { ...config.jobs, onFailure: (kind) => metrics.jobFailed(kind) });
   const conversations = new ConversationService(store, bus, {
     slackEnabledFor: () => config.slack !== undefined,
     onJobsQueued: () => worker.wake(),
+    metrics,
   });
   const secureLinks = new SecureLinks(store, conversations, audit, config.publicUrl, () => worker.wake());
   const patientChannels = [widgetAdapter(bus)];
@@ -113,7 +121,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerTwilioHandlers(worker, { api, statusCallbackUrl });
     smsInboxId = (await ensureSmsInbox(store))?.id;
   }
-  registerDeliveryHandler(worker, store, new ChannelRegistry(patientChannels));
+  registerDeliveryHandler(worker, store, new ChannelRegistry(patientChannels), metrics);
 
   const http: FastifyInstance = Fastify({
     loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger,
@@ -128,9 +136,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   installSecurityHeaders(http, config.publicUrl.startsWith('https://'));
   await http.register(websocket, { options: { maxPayload: WIDGET_MAX_FRAME_BYTES } });
   await http.register(cookie);
+  installRequestMetrics(http, metrics);
+  // Events may have been lost between nodes (Redis was away): clients reconnect and resume from the
+  // store (the widget replays after its last seen id, the inbox refetches what it shows).
+  bus.onGap(() => {
+    const sockets = [...(http.websocketServer?.clients ?? [])];
+    log.info({ sockets: sockets.length }, 'live updates may have been missed: asking clients to resume');
+    for (const client of sockets) client.close(1012, 'resync');
+  });
 
   let ready = false;
-  await http.register(healthRoutes, { store, isReady: () => ready });
+  await http.register(healthRoutes, { store, bus, redis: config.redis !== undefined, isReady: () => ready });
+  await http.register(metricsRoutes, { metrics, token: config.metricsToken });
   await http.register(widgetPages, {
     // Single-practice installs: /demo shows the first website inbox.
     demoInbox: async () => demo?.inbox ?? await store.findFirstWebInbox(),
@@ -186,7 +203,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   let stopping: Promise<void> | undefined;
   return {
-    config, http, store, bus, worker, log, conversations, auth, demo,
+    config, http, store, bus, worker, log, conversations, auth, metrics, demo,
     async start() {
       const address = await http.listen({ port: config.port, host: config.host });
       worker.start();

@@ -51,6 +51,12 @@ const envSchema = z.object({
   ENROLMENT_LINK_HOURS: z.coerce.number().positive().max(72).default(24),
   /** How often the retention rule runs. */
   RETENTION_SWEEP_MINUTES: z.coerce.number().positive().max(1440).default(60),
+
+  /** Live updates across nodes through Redis pub/sub; one node needs none. */
+  REDIS_URL: z.string().refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'must start with redis:// or rediss://').optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -').default('bedside:'),
+  /** Bearer token for GET /metrics; without it only direct requests from private addresses may read it. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface SlackConfig {
@@ -86,6 +92,8 @@ export interface Config {
   shutdownGraceMs: number;
   sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
   retentionSweepMs: number;
+  redis: { url: string; prefix: string } | undefined;
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -155,5 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       enrolmentLinkMs: e.ENROLMENT_LINK_HOURS * 3600_000,
     },
     retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

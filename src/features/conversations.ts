@@ -13,6 +13,7 @@ import type { ChannelKind, Contact, Conversation, Inbox, Message, Staff } from '
 import type { ContactPatch, Store, StoreOps } from '../store/types.ts';
 import type { OrgEvent, VisitorEvent } from './events.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
+import type { CoreMetrics } from './metrics.ts';
 
 /** Delivery outcomes that mean the patient did not get the message. */
 export const DELIVERY_PROBLEMS = new Set(['undelivered', 'failed', 'refused']);
@@ -48,6 +49,7 @@ export interface ConversationServiceOptions {
   /** Called after a commit that enqueued jobs, so the worker need not wait for its next poll. */
   onJobsQueued(): void;
   now?: () => number;
+  metrics?: CoreMetrics;
 }
 
 export class ConversationService {
@@ -113,9 +115,10 @@ export class ConversationService {
     });
 
     if (result.created) {
+      this.options.metrics?.messageRecorded(input.identity.channel, 'in');
       this.options.onJobsQueued();
       await this.publishOrg(orgId, { type: 'message.created', conversationId: result.conversation.id, messageId: result.message.id });
-      await this.publishVisitor(result.conversation, { type: 'message', message: result.message });
+      await this.publishVisitor(result.conversation, { type: 'message', messageId: result.message.id });
       if (result.reopened) await this.publishConversation(result.conversation);
     }
     return result;
@@ -152,6 +155,8 @@ export class ConversationService {
       return { message, created };
     });
     if (result.created) {
+      // Internal notes never leave the practice: only replies count as messages out.
+      if (!input.internal) this.options.metrics?.messageRecorded(conversation.channel, 'out');
       this.options.onJobsQueued();
       await this.publishOrg(conversation.orgId, { type: 'message.created', conversationId: conversation.id, messageId: result.message.id });
     }

@@ -1,6 +1,6 @@
 /** Live events published on the bus for connected staff and visitors. No PHI beyond what the
  *  subscriber is already entitled to see; these never reach a log. */
-import type { Conversation, Message } from '../domain/types.ts';
+import type { Conversation } from '../domain/types.ts';
 
 export type OrgEvent =
   | { type: 'message.created'; conversationId: string; messageId: number }
@@ -9,6 +9,8 @@ export type OrgEvent =
   | { type: 'conversation.updated'; conversationId: string; status: Conversation['status']; assigneeId: string | null }
   | { type: 'typing'; conversationId: string; who: 'contact' | 'staff'; on: boolean; staffId?: string; name?: string };
 
+/** Visitor events name the message by id: its text never travels over the bus (Redis, across
+ *  nodes); the socket loads it from the store, where it is encrypted at rest. */
 export type VisitorEvent =
-  | { type: 'message'; message: Message }
+  | { type: 'message'; messageId: number }
   | { type: 'typing'; on: boolean; name?: string };

@@ -17,6 +17,8 @@ export interface WorkerOptions {
   leaseMs: number;
   pollMs: number;
   concurrency?: number;
+  /** Told of every failed attempt, by job kind (the metrics count delivery failures). */
+  onFailure?: (kind: string) => void;
 }
 
 export class JobWorker {
@@ -103,6 +105,7 @@ export class JobWorker {
       await this.store.completeJob(job.id, this.now());
       this.log.debug(ctx, 'job done');
     } catch (err) {
+      this.options.onFailure?.(job.kind);
       // Only the error's own text is recorded: handlers never put message content in errors.
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
       const permanent = err instanceof PermanentError;

@@ -27,15 +27,17 @@ const available = await redisAvailable();
 
 /** `describe` for suites that need Redis: runs them, fails in CI without Redis, skips elsewhere. */
 export function describeRedis(name: string, fn: () => void): void {
-  if (available) return describe(name, fn);
-  if (process.env.CI === 'true') {
-    return describe(name, () => {
+  if (available) {
+    describe(name, fn);
+  } else if (process.env.CI === 'true') {
+    describe(name, () => {
       it('needs Redis', () => {
         throw new Error(`Redis is not reachable at ${TEST_REDIS_URL}; CI must provide it (or set TEST_REDIS_URL)`);
       });
     });
+  } else {
+    describe.skip(`${name} (Redis not reachable at ${TEST_REDIS_URL})`, fn);
   }
-  describe.skip(`${name} (Redis not reachable at ${TEST_REDIS_URL})`, fn);
 }
 
 export function uniquePrefix(): string {
