@@ -214,6 +214,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stop() {
       stopping ??= (async () => {
         ready = false;
+        // Still serving, but /readyz says 503: the load balancer stops sending new traffic here.
+        if (config.shutdownDrainMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
         // Close sockets first with "service restart" so widgets reconnect (to another node if any).
         for (const client of http.websocketServer?.clients ?? []) client.close(1012, 'restarting');
         await http.close();

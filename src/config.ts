@@ -44,6 +44,8 @@ const envSchema = z.object({
   JOB_LEASE_MS: positiveInt.default(60_000),
   JOB_POLL_MS: positiveInt.default(500),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  /** How long a stopping node answers /readyz with 503 before it closes, so a load balancer moves away first. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
 
   /** Automatic logoff (HIPAA 164.312(a)(2)(iii)): 15 minutes by default, never more than 60. */
   SESSION_IDLE_SECONDS: z.coerce.number().int().min(5).max(3600, 'must be at most 3600 (60 minutes)').default(900),
@@ -90,6 +92,7 @@ export interface Config {
   twilio: TwilioSettings | undefined;
   jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
   shutdownGraceMs: number;
+  shutdownDrainMs: number;
   sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
   retentionSweepMs: number;
   redis: { url: string; prefix: string } | undefined;
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: e.JOB_POLL_MS,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     sessions: {
       idleMs: e.SESSION_IDLE_SECONDS * 1000,
       maxAgeMs: e.SESSION_MAX_HOURS * 3600_000,

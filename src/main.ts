@@ -50,7 +50,7 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string) => {
     app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
+    const force = setTimeout(() => process.exit(1), config.shutdownDrainMs + config.shutdownGraceMs + 5000);
     force.unref();
     app.stop().then(() => process.exit(0), (err: unknown) => {
       app.log.error({ err }, 'shutdown failed');
