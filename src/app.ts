@@ -8,6 +8,9 @@ import websocket from '@fastify/websocket';
 import type { DestinationStream } from 'pino';
 import { MemoryBus } from './bus/memory-bus.ts';
 import { RedisBus } from './bus/redis-bus.ts';
+import { MemoryPresence, type PresenceRegistry } from './bus/presence.ts';
+import { RedisPresence } from './bus/redis-presence.ts';
+import { StaffPresence } from './features/presence.ts';
 import type { Bus } from './bus/types.ts';
 import { ChannelRegistry } from './channels/registry.ts';
 import { SlackApi } from './channels/slack/api.ts';
@@ -93,6 +96,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const bus: Bus = config.redis
     ? new RedisBus({ ...config.redis, log: log.child({ module: 'bus' }), onPublishFailed: () => metrics.busPublishFailed() })
     : new MemoryBus();
+  const presenceRegistry: PresenceRegistry = config.redis ? new RedisPresence(config.redis) : new MemoryPresence();
   const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
   const audit = new AuditTrail(log.child({ module: 'audit' }));
   const auth = new StaffAuth(store, audit, { ...config.sessions, publicUrl: config.publicUrl, serverKey: secretKey });
@@ -171,7 +175,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerReencryptHandler(worker, store, audit);
   const scheduler = new Scheduler(store, [{ kind: jobKinds.retentionSweep, everyMs: config.retentionSweepMs }], () => worker.wake(), log.child({ module: 'scheduler' }));
   http.get('/api/openapi.json', async () => api.openApi(config.publicUrl));
-  await http.register(staffSocketRoutes, { store, bus, auth, guard, conversations });
+  await http.register(staffSocketRoutes, { store, bus, auth, guard, conversations, presence: new StaffPresence(presenceRegistry, bus) });
   await http.register(inboxPages);
 
   if (config.twilio) {
@@ -222,6 +226,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         scheduler.stop();
         await worker.stop(config.shutdownGraceMs);
         await bus.close();
+        await presenceRegistry.close();
         await store.close();
       })();
       return stopping;

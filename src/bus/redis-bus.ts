@@ -55,6 +55,7 @@ export class RedisBus implements Bus {
   private readonly entries = new Map<string, TopicEntry>();
   private readonly gapListeners = new Set<() => void>();
   private subReadyBefore = false;
+  private pubReadyBefore = false;
   /** Events were lost since the links were last healthy: report a gap once they are. */
   private missed = false;
   private down = false;
@@ -83,12 +84,15 @@ export class RedisBus implements Bus {
       conn.on('close', () => this.linkLost());
       conn.on('ready', () => this.linkBack());
     }
+    this.pub.on('ready', () => { this.pubReadyBefore = true; });
     this.sub.on('message', (channel: string, message: string) => this.dispatch(channel, message));
   }
 
   async publish(topic: string, event: unknown): Promise<void> {
     if (this.closed) return;
     try {
+      // Only while first connecting is a publish worth a short wait; in an outage it fails fast.
+      if (!this.pubReadyBefore) await this.whenReady(this.pub);
       await this.pub.publish(this.prefix + topic, JSON.stringify(event));
     } catch (err) {
       this.missed = true;
@@ -102,7 +106,10 @@ export class RedisBus implements Bus {
     if (entry) {
       entry.handlers.add(handler);
     } else {
-      entry = { handlers: new Set([handler]), subscribed: this.bounded(this.sub.subscribe(this.prefix + topic)) };
+      const pending = this.bounded(this.sub.subscribe(this.prefix + topic));
+      // In an outage, do not wait: the subscription is renewed when Redis is back, and meanwhile
+      // the caller (a socket being opened) must not hang.
+      entry = { handlers: new Set([handler]), subscribed: this.subReadyBefore && this.sub.status !== 'ready' ? Promise.resolve() : pending };
       this.entries.set(topic, entry);
     }
     await entry.subscribed;
@@ -115,7 +122,9 @@ export class RedisBus implements Bus {
       // Reference-counted: the Redis subscription ends with the topic's last local listener.
       if (mine.handlers.size === 0 && this.entries.get(topic) === mine) {
         this.entries.delete(topic);
-        if (!this.closed) await this.bounded(this.sub.unsubscribe(this.prefix + topic));
+        if (this.closed) return;
+        const pending = this.bounded(this.sub.unsubscribe(this.prefix + topic));
+        if (this.sub.status === 'ready') await pending;
       }
     };
   }

@@ -93,6 +93,28 @@ describeRedis('two nodes sharing Redis', () => {
     }
   });
 
+  it('shows staff presence across nodes: online with the first connection, offline after the last', async () => {
+    const colleague = await enrolStaff(a, 'agent', 'day.nurse@clinic.test');
+    const watcher = await staffSocket(b, agent.client.cookie);
+    try {
+      const snapshot = await eventually(() => watcher.frames.find((f) => f.type === 'presence.snapshot'));
+      expect(snapshot.online).toEqual([agent.staffId]);
+      const first = await staffSocket(a, colleague.client.cookie);
+      await eventually(() => watcher.frames.find((f) => f.type === 'presence' && f.staffId === colleague.staffId && f.online === true));
+      const second = await staffSocket(b, colleague.client.cookie);
+      const secondSnapshot = await eventually(() => second.frames.find((f) => f.type === 'presence.snapshot'));
+      expect(secondSnapshot.online).toEqual([agent.staffId, colleague.staffId].sort());
+      // One tab closed on node A: still online through node B.
+      first.ws.close();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(watcher.frames.some((f) => f.type === 'presence' && f.staffId === colleague.staffId && f.online === false)).toBe(false);
+      second.ws.close();
+      await eventually(() => watcher.frames.find((f) => f.type === 'presence' && f.staffId === colleague.staffId && f.online === false));
+    } finally {
+      watcher.ws.close();
+    }
+  });
+
   it('after a Redis outage on node A, its clients are asked to resume and lose nothing', async () => {
     const visitor = await WidgetClient.connect(a.wsUrl, a.inbox.publicKey);
     const welcome = await visitor.hello();
