@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     '',
     `  Bedside is running at ${config.publicUrl}`,
     `  Staff inbox:      ${config.publicUrl}/inbox`,
-    `  Health:           ${config.publicUrl}/healthz`,
+    `  Health:           ${config.publicUrl}/healthz (alive), /readyz (ready), /metrics`,
     ...(inbox ? [
       `  Demo practice:    ${config.publicUrl}/demo`,
       `  Widget snippet:   <script src="${config.publicUrl}/widget/loader.js" data-inbox="${inbox.publicKey}" data-color="${inbox.settings.color}" async></script>`,
