@@ -12,7 +12,7 @@ import { topics } from '../../bus/types.ts';
 import { errorBody } from '../../errors.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import type { OrgEvent } from '../../features/events.ts';
-import type { StaffPresence } from '../../features/presence.ts';
+import { PRESENCE_HEARTBEAT_MS, type StaffPresence } from '../../features/presence.ts';
 import type { Authenticated, StaffAuth } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import { isCrossOrigin, type SessionGuard } from './session-guard.ts';
@@ -90,7 +90,17 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
 
   // Who else is here, on any node; changes follow as `presence` frames.
   const presence = await deps.presence?.connect(orgId, staffId);
-  if (deps.presence) send({ type: 'presence.snapshot', online: await deps.presence.online(orgId) });
+  let lastSnapshot = '';
+  const snapshot = async () => {
+    if (!deps.presence) return;
+    const online = await deps.presence.online(orgId);
+    // Re-sent only when it changed: how the entries of a node that died (no "offline") disappear.
+    if (JSON.stringify(online) === lastSnapshot) return;
+    lastSnapshot = JSON.stringify(online);
+    send({ type: 'presence.snapshot', online });
+  };
+  await snapshot();
+  const refresh = setInterval(() => void snapshot().catch(() => undefined), PRESENCE_HEARTBEAT_MS);
 
   // The socket lives only as long as the session: idle logoff and "sign out everywhere" end it.
   const check = setInterval(() => {
@@ -116,6 +126,7 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
   });
   const cleanup = () => {
     clearInterval(check);
+    clearInterval(refresh);
     void unsubscribe();
     void presence?.end();
   };
