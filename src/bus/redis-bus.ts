@@ -94,6 +94,9 @@ export class RedisBus implements Bus {
       // Only while first connecting is a publish worth a short wait; in an outage it fails fast.
       if (!this.pubReadyBefore) await this.whenReady(this.pub);
       await this.pub.publish(this.prefix + topic, JSON.stringify(event));
+      // A publish that only timed out leaves the connection up (no "ready" event to come): the
+      // next success is where the outage ends and the gap is reported.
+      if (this.down || this.missed) this.linkBack();
     } catch (err) {
       this.missed = true;
       this.options.onPublishFailed?.();
