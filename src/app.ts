@@ -7,6 +7,10 @@ import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
 import type { DestinationStream } from 'pino';
 import { MemoryBus } from './bus/memory-bus.ts';
+import { RedisBus } from './bus/redis-bus.ts';
+import { MemoryPresence, type PresenceRegistry } from './bus/presence.ts';
+import { RedisPresence } from './bus/redis-presence.ts';
+import { StaffPresence } from './features/presence.ts';
 import type { Bus } from './bus/types.ts';
 import { ChannelRegistry } from './channels/registry.ts';
 import { registerSlackHandlers } from './channels/slack/handlers.ts';
@@ -49,6 +53,7 @@ import { staffSocketRoutes } from './http/api/staff-socket.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.ts';
 import { inboxPages } from './http/inbox-pages.ts';
 import { healthRoutes } from './http/health.ts';
+import { AppMetrics, installRequestMetrics, metricsRoutes } from './http/metrics.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { widgetPages } from './http/widget-pages.ts';
 import { JobWorker } from './jobs/worker.ts';
@@ -72,6 +77,7 @@ export interface App {
   auth: StaffAuth;
   /** Present when e-mail is configured (EMAIL_ADDRESS, SMTP_URL). */
   email: EmailChannel | undefined;
+  metrics: AppMetrics;
   /** Set when the demo practice was created by this start. */
   demo: { inbox: Inbox } | undefined;
   /** Listens, starts the workers; resolves with the bound address. */
@@ -93,13 +99,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log.warn({ file: master.generatedAt }, 'no MASTER_KEY given: generated a development master key outside DATA_DIR; set MASTER_KEY (or MASTER_KEY_FILE) in production');
   }
   const store = options.store ?? await openConfiguredStore(config, master.key);
-  const bus: Bus = new MemoryBus();
+  const metrics = new AppMetrics(store);
+  // One node: in-process. Several nodes: REDIS_URL, so each node's sockets see the others' events.
+  const bus: Bus = config.redis
+    ? new RedisBus({ ...config.redis, log: log.child({ module: 'bus' }), onPublishFailed: () => metrics.busPublishFailed() })
+    : new MemoryBus();
+  const presenceRegistry: PresenceRegistry = config.redis ? new RedisPresence(config.redis) : new MemoryPresence();
   const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
   const audit = new AuditTrail(log.child({ module: 'audit' }));
   const auth = new StaffAuth(store, audit, { ...config.sessions, publicUrl: config.publicUrl, serverKey: secretKey });
   const demo = config.demo ? await seedDemoPractice(store, auth) : undefined;
 
-  const worker = new JobWorker(store, log.child({ module: 'jobs' }), config.jobs);
+  const worker = new JobWorker(store, log.child({ module: 'jobs' }), { ...config.jobs, onFailure: (kind) => metrics.jobFailed(kind) });
   // A Slack call must give up well before its job's lease ends, or a second run could overlap it.
   const slackTimeoutMs = Math.min(10_000, config.jobs.leaseMs / 2);
   // One workspace from the environment, or one per practice installed by "Add to Slack".
@@ -110,6 +121,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     slackEnabledFor: (orgId) => slackWorkspaces?.enabledFor(orgId) ?? false,
     onJobsQueued: () => worker.wake(),
     attachmentPolicy: attachmentPolicy(config),
+    metrics,
   });
   const secureLinks = new SecureLinks(store, conversations, audit, config.publicUrl, () => worker.wake());
   const patientChannels = [widgetAdapter(bus)];
@@ -153,6 +165,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     patientChannels.push(email.adapter);
   }
   registerDeliveryHandler(worker, store, new ChannelRegistry(patientChannels));
+  registerDeliveryHandler(worker, store, new ChannelRegistry(patientChannels), metrics);
 
   const http: FastifyInstance = Fastify({
     loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger,
@@ -167,12 +180,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   installSecurityHeaders(http, config.publicUrl.startsWith('https://'));
   await http.register(websocket, { options: { maxPayload: WIDGET_MAX_FRAME_BYTES } });
   await http.register(cookie);
+  installRequestMetrics(http, metrics);
+  // Events may have been lost between nodes (Redis was away): clients reconnect and resume from the
+  // store (the widget replays after its last seen id, the inbox refetches what it shows).
+  bus.onGap(() => {
+    const sockets = [...(http.websocketServer?.clients ?? [])];
+    log.info({ sockets: sockets.length }, 'live updates may have been missed: asking clients to resume');
+    for (const client of sockets) client.close(1012, 'resync');
+  });
 
   let ready = false;
   await http.register(healthRoutes, {
-    store, isReady: () => ready,
+    store, bus, redis: config.redis !== undefined, isReady: () => ready,
     ...(config.slackApp ? { slackWorkspaces: () => store.slack.countInstallations() } : {}),
   });
+  await http.register(metricsRoutes, { metrics, token: config.metricsToken });
   await http.register(widgetPages, {
     // Single-practice installs: /demo shows the first website inbox.
     demoInbox: async () => demo?.inbox ?? await store.findFirstWebInbox(),
@@ -202,7 +224,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerReencryptHandler(worker, store, audit);
   const scheduler = new Scheduler(store, [{ kind: jobKinds.retentionSweep, everyMs: config.retentionSweepMs }], () => worker.wake(), log.child({ module: 'scheduler' }));
   http.get('/api/openapi.json', async () => api.openApi(config.publicUrl));
-  await http.register(staffSocketRoutes, { store, bus, auth, guard, conversations });
+  await http.register(staffSocketRoutes, { store, bus, auth, guard, conversations, presence: new StaffPresence(presenceRegistry, bus) });
   await http.register(inboxPages);
 
   if (config.twilio) {
@@ -240,7 +262,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   let stopping: Promise<void> | undefined;
   return {
-    config, http, store, bus, worker, log, conversations, auth, demo, email,
+    config, http, store, bus, worker, log, conversations, auth, metrics, demo, email,
     async start() {
       const address = await http.listen({ port: config.port, host: config.host });
       await email?.start();
@@ -252,6 +274,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stop() {
       stopping ??= (async () => {
         ready = false;
+        // Still serving, but /readyz says 503: the load balancer stops sending new traffic here.
+        if (config.shutdownDrainMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
         // Close sockets first with "service restart" so widgets reconnect (to another node if any).
         for (const client of http.websocketServer?.clients ?? []) client.close(1012, 'restarting');
         await http.close();
@@ -260,6 +284,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         stopSlackRefresh?.();
         await worker.stop(config.shutdownGraceMs);
         await bus.close();
+        await presenceRegistry.close();
         await store.close();
       })();
       return stopping;

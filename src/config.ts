@@ -68,6 +68,8 @@ const envSchema = z.object({
   JOB_LEASE_MS: positiveInt.default(60_000),
   JOB_POLL_MS: positiveInt.default(500),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  /** How long a stopping node answers /readyz with 503 before it closes, so a load balancer moves away first. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
 
   /** Automatic logoff (HIPAA 164.312(a)(2)(iii)): 15 minutes by default, never more than 60. */
   SESSION_IDLE_SECONDS: z.coerce.number().int().min(5).max(3600, 'must be at most 3600 (60 minutes)').default(900),
@@ -78,6 +80,12 @@ const envSchema = z.object({
   /** Largest file a patient may send on any channel (bytes); larger ones are refused, not stored. */
   ATTACHMENT_MAX_BYTES: positiveInt.max(50 * 1024 * 1024).default(10 * 1024 * 1024),
   ...channelEnvShape,
+
+  /** Live updates across nodes through Redis pub/sub; one node needs none. */
+  REDIS_URL: z.string().refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'must start with redis:// or rediss://').optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -').default('bedside:'),
+  /** Bearer token for GET /metrics; without it only direct requests from private addresses may read it. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface SlackConfig {
@@ -139,9 +147,12 @@ export interface Config {
   email: EmailSettings | undefined;
   jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
   shutdownGraceMs: number;
+  shutdownDrainMs: number;
   sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
   retentionSweepMs: number;
   attachmentMaxBytes: number;
+  redis: { url: string; prefix: string } | undefined;
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -242,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: e.JOB_POLL_MS,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     sessions: {
       idleMs: e.SESSION_IDLE_SECONDS * 1000,
       maxAgeMs: e.SESSION_MAX_HOURS * 3600_000,
@@ -249,5 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

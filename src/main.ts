@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   // Before anything else is awaited: a SIGTERM right after the server answers must still drain.
   const shutdown = (signal: string) => {
     app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
+    const force = setTimeout(() => process.exit(1), config.shutdownDrainMs + config.shutdownGraceMs + 5000);
     force.unref();
     app.stop().then(() => process.exit(0), (err: unknown) => {
       app.log.error({ err }, 'shutdown failed');
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     '',
     `  Bedside is running at ${config.publicUrl}`,
     `  Staff inbox:      ${config.publicUrl}/inbox`,
-    `  Health:           ${config.publicUrl}/healthz`,
+    `  Health:           ${config.publicUrl}/healthz (alive), /readyz (ready), /metrics`,
     ...(inbox ? [
       `  Demo practice:    ${config.publicUrl}/demo`,
       `  Widget snippet:   <script src="${config.publicUrl}/widget/loader.js" data-inbox="${inbox.publicKey}" data-color="${inbox.settings.color}" async></script>`,

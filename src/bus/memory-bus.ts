@@ -26,6 +26,15 @@ export class MemoryBus implements Bus {
     };
   }
 
+  /** One process has no link to lose: there is never a gap. */
+  onGap(): () => void {
+    return () => undefined;
+  }
+
+  async reachable(): Promise<boolean> {
+    return true;
+  }
+
   async close(): Promise<void> {
     this.handlers.clear();
   }

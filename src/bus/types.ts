@@ -5,9 +5,20 @@
 export type BusHandler = (event: unknown) => void;
 
 export interface Bus {
+  /**
+   * Never rejects: a bus that cannot publish (the broker is down) logs and counts it, and the
+   * message is still in the store for clients to resume from.
+   */
   publish(topic: string, event: unknown): Promise<void>;
   /** Returns the function that unsubscribes. */
   subscribe(topic: string, handler: BusHandler): Promise<() => Promise<void>>;
+  /**
+   * Called when events may have been missed (the link to the other nodes was lost and is back).
+   * Socket owners answer by making their clients resume from the store. Returns the remover.
+   */
+  onGap(listener: () => void): () => void;
+  /** Whether the bus can carry events right now (the readiness probe asks). */
+  reachable(): Promise<boolean>;
   close(): Promise<void>;
 }
 

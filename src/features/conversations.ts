@@ -23,6 +23,7 @@ export function newConversation(inbox: Inbox, contactId: string, channel: Channe
     createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null, waitingSince: null,
   };
 }
+import type { CoreMetrics } from './metrics.ts';
 
 /** Delivery outcomes that mean the patient did not get the message. */
 export const DELIVERY_PROBLEMS = new Set(['undelivered', 'failed', 'refused']);
@@ -62,6 +63,7 @@ export interface ConversationServiceOptions {
   /** What files are kept; without it every attachment is refused. */
   attachmentPolicy?: AttachmentPolicy;
   now?: () => number;
+  metrics?: CoreMetrics;
 }
 
 export class ConversationService {
@@ -131,9 +133,10 @@ export class ConversationService {
     });
 
     if (result.created) {
+      this.options.metrics?.messageRecorded(input.identity.channel, 'in');
       this.options.onJobsQueued();
       await this.publishOrg(orgId, { type: 'message.created', conversationId: result.conversation.id, messageId: result.message.id });
-      await this.publishVisitor(result.conversation, { type: 'message', message: result.message });
+      await this.publishVisitor(result.conversation, { type: 'message', messageId: result.message.id });
       if (result.reopened) await this.publishConversation(result.conversation);
     }
     return result;
@@ -170,6 +173,8 @@ export class ConversationService {
       return { message, created };
     });
     if (result.created) {
+      // Internal notes never leave the practice: only replies count as messages out.
+      if (!input.internal) this.options.metrics?.messageRecorded(conversation.channel, 'out');
       this.options.onJobsQueued();
       await this.publishOrg(conversation.orgId, { type: 'message.created', conversationId: conversation.id, messageId: result.message.id });
     }

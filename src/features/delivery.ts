@@ -5,10 +5,11 @@ import { mayHaveBeenApplied, PermanentError } from '../jobs/errors.ts';
 import type { JobWorker } from '../jobs/worker.ts';
 import type { Store } from '../store/types.ts';
 import { jobKinds } from './job-kinds.ts';
+import { noMetrics, type CoreMetrics } from './metrics.ts';
 
 const payloadSchema = z.object({ messageId: z.number().int() });
 
-export function registerDeliveryHandler(worker: JobWorker, store: Store, channels: ChannelRegistry): void {
+export function registerDeliveryHandler(worker: JobWorker, store: Store, channels: ChannelRegistry, metrics: CoreMetrics = noMetrics): void {
   worker.register(jobKinds.deliver, async (job) => {
     const { messageId } = payloadSchema.parse(job.payload);
     const orgId = job.orgId ?? '';
@@ -24,6 +25,11 @@ export function registerDeliveryHandler(worker: JobWorker, store: Store, channel
     if (!inbox || !contact) throw new PermanentError('inbox or contact not found');
     const adapter = channels.get(conversation.channel);
     if (!adapter) throw new PermanentError(`no adapter for channel ${conversation.channel}`);
-    await adapter.send({ inbox, conversation, contact, message, mayHaveBeenSent: mayHaveBeenApplied(job) });
+    try {
+      await adapter.send({ inbox, conversation, contact, message, mayHaveBeenSent: mayHaveBeenApplied(job) });
+    } catch (err) {
+      metrics.deliveryFailed(conversation.channel);
+      throw err;
+    }
   });
 }

@@ -17,6 +17,8 @@ export interface WorkerOptions {
   leaseMs: number;
   pollMs: number;
   concurrency?: number;
+  /** Told of every failed attempt, by job kind (the metrics count delivery failures). */
+  onFailure?: (kind: string) => void;
 }
 
 export class JobWorker {
@@ -108,6 +110,7 @@ export class JobWorker {
       await this.store.completeJob(job.id, this.now());
       this.log.debug(ctx, 'job done');
     } catch (err) {
+      this.options.onFailure?.(job.kind);
       if (err instanceof SkipJob) {
         await this.store.skipJob(job.id, err.message, this.now());
         this.log.info({ ...ctx, reason: err.message }, 'job skipped');

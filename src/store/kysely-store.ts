@@ -419,8 +419,11 @@ export class KyselyStore extends KyselyOps implements Store {
       .groupBy('status').execute();
     const counts: JobCounts = { pending: 0, running: 0, dead: 0, done: 0 };
     for (const r of rows) {
-      if (r.status in counts) counts[r.status as keyof JobCounts] = Number(r.n);
+      if (r.status in counts) counts[r.status as 'pending' | 'running' | 'dead' | 'done'] = Number(r.n);
     }
+    const oldest = await this.root.selectFrom('jobs').select((eb) => eb.fn.min<number>('createdAt').as('at'))
+      .where('status', 'in', ['pending', 'running']).executeTakeFirst();
+    counts.oldestWaitingAt = oldest?.at == null ? null : Number(oldest.at);
     return counts;
   }
 

@@ -50,7 +50,11 @@ export interface NewJob {
   sensitive?: boolean;
 }
 
-export interface JobCounts { pending: number; running: number; dead: number; done: number }
+export interface JobCounts {
+  pending: number; running: number; dead: number; done: number;
+  /** When the oldest job still waiting (pending or running) was queued: how far the outbox lags. */
+  oldestWaitingAt?: number | null;
+}
 
 export type ConversationPatch = Partial<Pick<Conversation,
   'status' | 'assigneeId' | 'slackChannelId' | 'slackThreadTs' | 'updatedAt' | 'lastMessageAt' | 'resolvedAt' | 'waitingSince'>>;

@@ -60,9 +60,9 @@ async function storedBodiesOf(token: string, inbox: Inbox = h.inbox): Promise<st
   return rows.map((m) => m.body);
 }
 
-/** /healthz answers 200 and a brand-new visitor can still write and be acknowledged. */
+/** /readyz answers 200 and a brand-new visitor can still write and be acknowledged. */
 async function expectHealthy(): Promise<void> {
-  const res = await fetch(`${h.url}/healthz`);
+  const res = await fetch(`${h.url}/readyz`);
   expect(res.status).toBe(200);
   expect(await res.json()).toMatchObject({ status: 'ok', database: 'ok' });
   const probe = await connect();
@@ -636,10 +636,13 @@ describe('other HTTP', () => {
     await expectHealthy();
   });
 
-  it('answers GET /healthz with 200', async () => {
+  it('answers GET /healthz and GET /readyz with 200', async () => {
     const res = await fetch(`${h.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', database: 'ok', outbox: { pending: 0, running: 0, deadLetters: 0 } });
+    expect(await res.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', database: 'ok', redis: 'not_configured', outbox: { pending: 0, running: 0, deadLetters: 0 } });
   });
 
   it('answers a malformed URL with a 400 in the standard error shape, echoing nothing', async () => {

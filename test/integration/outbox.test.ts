@@ -46,14 +46,14 @@ describe('outbox delivery to Slack', () => {
     await v.close();
   });
 
-  it('dead-letters after the last attempt: logged, and shown in /healthz', async () => {
+  it('dead-letters after the last attempt: logged, and shown in /readyz', async () => {
     h = await startHarness({ env: { JOB_MAX_ATTEMPTS: '2' } });
     const harness = h;
     harness.slack.setOutage(true);
     const v = await visitorOf(harness);
     await v.say('This will not make it');
     await eventually(async () => (await harness.app.store.jobCounts()).dead === 1, 8000);
-    const health = await fetch(`${harness.url}/healthz`);
+    const health = await fetch(`${harness.url}/readyz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'degraded', outbox: { deadLetters: 1 } });
     const dead = harness.logs().split('\n').filter((l) => l.includes('dead-lettered'));
@@ -64,7 +64,7 @@ describe('outbox delivery to Slack', () => {
     await harness.app.store.requeueDeadJobs(Date.now());
     harness.app.worker.wake();
     await harness.slack.waitFor(() => harness.slack.posts(SLACK.channelId).length === 1);
-    expect(await (await fetch(`${harness.url}/healthz`)).json()).toMatchObject({ status: 'ok' });
+    expect(await (await fetch(`${harness.url}/readyz`)).json()).toMatchObject({ status: 'ok' });
     await v.close();
   });
 

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Inbox, Message } from '../../src/domain/types.ts';
+import type { Store } from '../../src/store/types.ts';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.ts';
 import { startTwilioEmulator, type TwilioEmulator } from '../emulators/twilio/index.ts';
 import { startMetaEmulator, type MetaEmulator } from '../emulators/meta/index.ts';
@@ -77,6 +78,8 @@ export interface HarnessOptions {
   dataDir?: string;
   /** On a fresh PostgreSQL database (dropped on close); default: BEDSIDE_TEST_ENGINE=postgres. */
   postgres?: boolean;
+  /** An already-open store, shared with another app (two nodes of one deployment). */
+  store?: Store;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -114,7 +117,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     } : {}),
     ...options.env,
   });
-  const app = await createApp(config, { logDestination: sink });
+  const app = await createApp(config, { logDestination: sink, ...(options.store ? { store: options.store } : {}) });
   const address = await app.start();
   const url = address.replace('[::1]', '127.0.0.1');
   slack.setEventsUrl(`${url}/slack/events`);

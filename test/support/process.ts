@@ -40,7 +40,7 @@ export async function spawnBedside(env: Record<string, string>, port: number): P
   for (;;) {
     if (child.exitCode !== null) throw new Error(`bedside exited during start:\n${out}`);
     try {
-      const res = await fetch(`${url}/healthz`);
+      const res = await fetch(`${url}/readyz`);
       if (res.status === 200) break;
     } catch {
       // not listening yet

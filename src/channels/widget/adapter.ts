@@ -12,7 +12,7 @@ export function widgetAdapter(bus: Bus): ChannelAdapter {
   return {
     kind: 'web',
     async send({ conversation, message }: Delivery): Promise<void> {
-      const event: VisitorEvent = { type: 'message', message };
+      const event: VisitorEvent = { type: 'message', messageId: message.id };
       await bus.publish(topics.visitor(conversation.inboxId, conversation.contactId), event);
     },
   };

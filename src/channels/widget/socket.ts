@@ -206,10 +206,20 @@ class WidgetConnection {
 
   private async subscribe(contact: Contact): Promise<void> {
     if (this.unsubscribe || this.closed) return;
+    let live = Promise.resolve();
     this.unsubscribe = await this.deps.bus.subscribe(topics.visitor(this.inbox.id, contact.id), (event) => {
       const e = event as VisitorEvent;
-      if (e.type === 'message' && e.message.kind === 'message') this.send({ type: 'message', message: toWidgetMessage(e.message) });
-      else if (e.type === 'typing') this.send({ type: 'typing', on: e.on, ...(e.name ? { name: e.name } : {}) });
+      // One at a time, so a reply and the typing "off" after it arrive in the order they happened.
+      live = live.then(async () => {
+        if (e.type === 'message') {
+          const m = await this.deps.store.getMessage(this.inbox.orgId, e.messageId);
+          // The topic is this contact's; the check keeps a stray event from showing another's message.
+          const c = m && await this.deps.store.getConversation(this.inbox.orgId, m.conversationId);
+          if (m && m.kind === 'message' && c?.contactId === contact.id) this.send({ type: 'message', message: toWidgetMessage(m) });
+        } else if (e.type === 'typing') {
+          this.send({ type: 'typing', on: e.on, ...(e.name ? { name: e.name } : {}) });
+        }
+      }).catch((err: unknown) => this.deps.log.warn({ err }, 'widget live event failed'));
     });
     // The socket may have closed while we were subscribing.
     if (this.closed) void this.unsubscribe();

@@ -12,6 +12,7 @@ import { topics } from '../../bus/types.ts';
 import { errorBody } from '../../errors.ts';
 import type { ConversationService } from '../../features/conversations.ts';
 import type { OrgEvent } from '../../features/events.ts';
+import { PRESENCE_HEARTBEAT_MS, type StaffPresence } from '../../features/presence.ts';
 import type { Authenticated, StaffAuth } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import { isCrossOrigin, type SessionGuard } from './session-guard.ts';
@@ -34,6 +35,7 @@ export interface StaffSocketDeps {
   auth: StaffAuth;
   guard: SessionGuard;
   conversations: ConversationService;
+  presence?: StaffPresence;
 }
 
 export async function staffSocketRoutes(app: FastifyInstance, deps: StaffSocketDeps): Promise<void> {
@@ -67,6 +69,10 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
     const event = raw as OrgEvent;
     // In order, one at a time: a message and the conversation update it causes arrive in sequence.
     chain = chain.then(async () => {
+      if (event.type === 'presence') {
+        send(event);
+        return;
+      }
       if (event.type === 'typing') {
         if (event.who === 'contact' || event.staffId !== staffId) send(event);
         return;
@@ -81,6 +87,20 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
       if (row) send({ type: 'conversation.updated', conversation: toSummary(row) });
     }).catch(() => undefined);
   });
+
+  // Who else is here, on any node; changes follow as `presence` frames.
+  const presence = await deps.presence?.connect(orgId, staffId);
+  let lastSnapshot = '';
+  const snapshot = async () => {
+    if (!deps.presence) return;
+    const online = await deps.presence.online(orgId);
+    // Re-sent only when it changed: how the entries of a node that died (no "offline") disappear.
+    if (JSON.stringify(online) === lastSnapshot) return;
+    lastSnapshot = JSON.stringify(online);
+    send({ type: 'presence.snapshot', online });
+  };
+  await snapshot();
+  const refresh = setInterval(() => void snapshot().catch(() => undefined), PRESENCE_HEARTBEAT_MS);
 
   // The socket lives only as long as the session: idle logoff and "sign out everywhere" end it.
   const check = setInterval(() => {
@@ -104,8 +124,13 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
       if (c) await deps.conversations.staffTyping(c, auth.account, frame.on);
     })().catch(() => undefined);
   });
-  socket.on('close', () => {
+  const cleanup = () => {
     clearInterval(check);
+    clearInterval(refresh);
     void unsubscribe();
-  });
+    void presence?.end();
+  };
+  socket.on('close', cleanup);
+  // Closed while we were subscribing: its close event has already gone by.
+  if (socket.readyState !== socket.OPEN) cleanup();
 }

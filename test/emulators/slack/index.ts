@@ -301,6 +301,7 @@ export class SlackEmulator {
   private readonly users = new Map<string, SlackUser>();
   private readonly faults = new Map<string, Array<Required<Pick<ApiFault, 'times'>> & ApiFault>>();
   private readonly hangs = new Map<string, number>();
+  private readonly delays = new Map<string, number[]>();
   private readonly heldResponses = new Set<http.ServerResponse>();
   private readonly inflight = new Set<AbortController>();
   private outage = false;
@@ -427,6 +428,7 @@ export class SlackEmulator {
     this.responseUrlPosts.length = 0;
     this.faults.clear();
     this.hangs.clear();
+    this.delays.clear();
     this.outage = false;
   }
 
@@ -447,6 +449,11 @@ export class SlackEmulator {
   /** The next call(s) to `method` are applied but never answered; the socket stays open until close(). */
   hangNext(method: string, times = 1): void {
     this.hangs.set(method, (this.hangs.get(method) ?? 0) + times);
+  }
+
+  /** The next call(s) to `method` are applied at once but answered only after `ms` (a slow Slack). */
+  delayNext(method: string, ms: number, times = 1): void {
+    this.delays.set(method, [...(this.delays.get(method) ?? []), ...Array<number>(times).fill(ms)]);
   }
 
   // ---------------------------------------------------------------- inspection
@@ -768,6 +775,17 @@ export class SlackEmulator {
       this.heldResponses.add(res);
       res.on('close', () => this.heldResponses.delete(res));
       handled.after?.();
+      return;
+    }
+    const delay = this.delays.get(method)?.shift();
+    if (delay !== undefined) {
+      this.heldResponses.add(res);
+      setTimeout(() => {
+        this.heldResponses.delete(res);
+        if (res.writableEnded || res.destroyed) return;
+        reply(200, handled.body);
+        handled.after?.();
+      }, delay);
       return;
     }
     reply(200, handled.body);
