@@ -299,7 +299,7 @@ describe('two practices, two workspaces', () => {
     expect(revoked).toMatchObject({ botToken: null, revokedReason: 'app_uninstalled' });
     const view = await adminA.client.get<Record<string, unknown>>('/api/admin/slack');
     expect(view.body).toMatchObject({ connected: false, workspace: { status: 'disconnected', revokedReason: 'app_uninstalled' } });
-    const health = await (await fetch(`${h.url}/healthz`)).json() as { slack?: { connected: number; disconnected: number } };
+    const health = await (await fetch(`${h.url}/readyz`)).json() as { slack?: { connected: number; disconnected: number } };
     expect(health.slack).toEqual({ connected: 1, disconnected: 1 });
 
     const postsBefore = wsA.posts().length;

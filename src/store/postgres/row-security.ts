@@ -24,6 +24,9 @@ const TENANT_COLUMN: Readonly<Record<string, string>> = {
   audit_heads: 'chain',
 };
 
+/** Installation-level tables without an organization (Mailgun's replay tokens): system scope only. */
+const SYSTEM_ONLY = new Set(['webhook_tokens']);
+
 /** Bookkeeping of the migrator: the application never reads or writes it. */
 const OWNER_ONLY = new Set(['kysely_migration', 'kysely_migration_lock']);
 
@@ -56,7 +59,8 @@ export async function applyRowSecurity(db: Kysely<Database>, appRole: string, op
       from pg_class c
       join pg_attribute a on a.attrelid = c.oid and not a.attisdropped
      where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p')
-       and (a.attname = 'org_id' or (c.relname, a.attname) in (${sql.join(Object.entries(TENANT_COLUMN).map(([t, col]) => sql`(${t}, ${col})`))}))`
+       and (a.attname = 'org_id' or (c.relname, a.attname) in (${sql.join(Object.entries(TENANT_COLUMN).map(([t, col]) => sql`(${t}, ${col})`))})
+            or (c.relname in (${sql.join([...SYSTEM_ONLY])}) and a.attnum = 1))`
     .execute(db);
   for (const t of tables.rows) {
     const table = sql.id(t.table);
@@ -64,7 +68,7 @@ export async function applyRowSecurity(db: Kysely<Database>, appRole: string, op
     // FORCE: the policy binds the table's owner too, not only other roles.
     if (!t.forced) await sql`alter table ${table} force row level security`.execute(db);
     if (!t.policy) {
-      const check = sql.raw(`("${t.column.replace(/"/g, '""')}" = ${ORG_SETTING} or ${SCOPE_CHECK})`);
+      const check = SYSTEM_ONLY.has(t.table) ? sql.raw(`(${SCOPE_CHECK})`) : sql.raw(`("${t.column.replace(/"/g, '""')}" = ${ORG_SETTING} or ${SCOPE_CHECK})`);
       await sql`create policy ${sql.id(POLICY)} on ${table} using ${check} with check ${check}`.execute(db);
     }
   }
