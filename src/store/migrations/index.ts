@@ -7,6 +7,7 @@ import { encryptionMigration } from './004-encryption.ts';
 import { retentionConsentMigration } from './005-retention-consent.ts';
 import { smsDeliveryMigration } from './006-sms-delivery.ts';
 import { secureLinksMigration } from './007-secure-links.ts';
+import { listIndexesMigration } from './012-list-indexes.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -23,6 +24,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '005-retention-consent': retentionConsentMigration(dialect),
         '006-sms-delivery': smsDeliveryMigration,
         '007-secure-links': secureLinksMigration,
+        '012-list-indexes': listIndexesMigration,
       };
     },
   };
