@@ -27,8 +27,8 @@ const want = (s) => !only || only.has(s);
 const TARGETS = (process.env.BENCH_TARGETS ?? 'bare,socketio,bedside').split(',');
 
 const P = quick ? {
-  senders: 1000, rampStart: 250, rampFactor: 1.4, stepMs: 2000, drainMs: 2500, maxSteps: 9,
-  latencyMs: 4000, idle: 10_000, growthSmall: [1000, 10], growthLarge: [100_000, 10], growthSamples: 40,
+  senders: 1000, rampStart: 200, rampFactor: 1.5, stepMs: 2000, drainMs: 2500, maxSteps: 9,
+  latencyMs: 4000, idle: 10_000, growthSmall: [1000, 10], growthLarge: [10_000, 10], growthSamples: 60,
   slackRate: 50, slackVisitors: 200, slackMs: 5000, outageMs: 15_000,
 } : {
   senders: 3000, rampStart: 800, rampFactor: 1.25, stepMs: 5000, drainMs: 4000, maxSteps: 16,
@@ -91,7 +91,8 @@ async function waitHttp(url, proc, ms = 30_000) {
 
 async function stop(proc) {
   proc.child.kill('SIGTERM');
-  const t = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
+  // Bedside drains for up to SHUTDOWN_GRACE_MS + 5 s; a profile is written only on a clean exit.
+  const t = setTimeout(() => proc.child.kill('SIGKILL'), 30_000);
   await proc.exited;
   clearTimeout(t);
 }
@@ -225,15 +226,21 @@ const fixed = (v, d = 1) => (v === null || v === undefined ? null : Number(v.toF
 async function saturate(load, name) {
   let rate = P.rampStart;
   let best = null;
+  let ceiling = Infinity;
   const steps = [];
   for (let i = 0; i < P.maxSteps; i++) {
     const r = await load.call('step', { rate: Math.round(rate), durationMs: P.stepMs, drainMs: P.drainMs });
     steps.push(r);
     const pass = r.deliveredRatio >= MIN_DELIVERED && r.p99 <= MAX_P99_MS && r.errors === 0;
     log(`${name} ${Math.round(rate)}/s: delivered ${(r.deliveredRatio * 100).toFixed(1)}% p99 ${r.p99.toFixed(1)} ms errors ${r.errors} ${pass ? 'ok' : 'saturated'}`);
-    if (!pass) break;
+    if (!pass) {
+      // The first step already too fast: come down until one passes, so there is a figure.
+      if (best === null && i < P.maxSteps - 1 && rate > 10) { ceiling = rate; rate /= 2; continue; }
+      break;
+    }
     best = r;
     rate *= P.rampFactor;
+    if (rate >= ceiling) break;
     await sleep(300);
   }
   return { best, steps };
@@ -442,7 +449,7 @@ async function main() {
   if (profile) {
     const summaries = {};
     for (const label of readdirSync(profileDir)) {
-      const files = readdirSync(join(profileDir, label)).filter((f) => f.endsWith('.cpuprofile'));
+      const files = readdirSync(join(profileDir, label)).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)); // thread 0: the main thread, not the loader's
       if (files.length) summaries[label] = summarizeProfile(JSON.parse(readFileSync(join(profileDir, label, files[0]), 'utf8')), root);
     }
     writeFileSync(join(root, 'bench/profiles/summary.json'), `${JSON.stringify(summaries, null, 2)}\n`);

@@ -198,7 +198,7 @@ const commands = {
 
   /** Each visitor says something once, so the timed steps measure steady state, not first contact. */
   async warm() {
-    const r = await openLoop({ rate: Math.min(400, senders.length * 4), durationMs: (senders.length / Math.min(400, senders.length * 4)) * 1000, drainMs: 15_000 },
+    const r = await openLoop({ rate: Math.min(200, senders.length * 4), durationMs: (senders.length / Math.min(200, senders.length * 4)) * 1000, drainMs: 15_000 },
       (id, i) => senders[i % senders.length].send(id));
     return r;
   },
