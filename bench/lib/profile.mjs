@@ -24,6 +24,9 @@ export function summarizeProfile(prof, root) {
   const busy = total - (area.get('(idle)') ?? 0);
   const top = (m, n) => [...m].sort((x, y) => y[1] - x[1]).slice(0, n)
     .map(([name, us]) => ({ name, ms: Math.round(us / 1000), pctOfBusy: Number(((100 * us) / Math.max(1, busy)).toFixed(1)) }));
+    // Idle time is reported as a total, not ranked among the costs.
+  area.delete('(idle)');
+  fn.delete('(idle)');
   return { totalMs: Math.round(total / 1000), busyMs: Math.round(busy / 1000), areas: top(area, 12), functions: top(fn, 20) };
 }
 
