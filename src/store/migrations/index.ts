@@ -10,6 +10,7 @@ import { secureLinksMigration } from './007-secure-links.ts';
 import { attachmentsMigration } from './008-attachments.ts';
 import { emailMigration } from './009-email.ts';
 import { metaViberMigration } from './010-meta-viber.ts';
+import { listIndexesMigration } from './012-list-indexes.ts';
 import { slackInstallationsMigration } from './013-slack-installations.ts';
 
 /**
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '008-attachments': attachmentsMigration,
         '009-email': emailMigration(dialect),
         '010-meta-viber': metaViberMigration,
+        '012-list-indexes': listIndexesMigration,
         '013-slack-installations': slackInstallationsMigration,
       };
     },

@@ -5,6 +5,7 @@ import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.ts';
 import { KyselyStore } from '../kysely-store.ts';
 import { FieldCrypto } from '../field-crypto.ts';
+import { cachePreparedStatements } from './statement-cache.ts';
 import type { MasterKey } from '../../security/master-key.ts';
 
 /**
@@ -23,7 +24,7 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
   const store = new KyselyStore(db, 'sqlite', new FieldCrypto(masterKey));
   await store.migrate();
   return store;

@@ -1,0 +1,258 @@
+/**
+ * The load generator: a separate process, driven by bench/run.mjs over IPC (child_process.fork).
+ *
+ * Open loop: messages leave at a fixed arrival rate whatever the server does, and each latency is
+ * measured from the moment the message was *due* to leave, so a server that falls behind cannot
+ * slow the load down and hide its latency (no coordinated omission). Latencies go into an HDR
+ * histogram (microseconds, 3 significant digits).
+ *
+ * Every message body ends with a reference (`ref bq<id>`); the staff-side receiver reads it back
+ * from what the server delivered, and the due time is looked up here, in the same process.
+ */
+import { performance } from 'node:perf_hooks';
+import * as hdr from 'hdr-histogram-js';
+import { WebSocket } from 'ws';
+import { io } from 'socket.io-client';
+
+const SENTENCES = [
+  'Hello, could I move my appointment to Thursday afternoon please?',
+  'Is the clinic open on Saturday morning for vaccinations?',
+  'My son has a fever since yesterday, should we come in today?',
+  'Can I get a refill of my blood pressure prescription?',
+  'Where do I park when I come for the blood test?',
+  'I need a copy of my invoice for the insurance company.',
+  'Do you accept new patients for the travel clinic?',
+  'Thank you, that works for me. See you next week.',
+];
+const REF = /\bbq([0-9a-z]+)\b/;
+
+export function newHistogram() {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+/** id -> due time (ms, performance.now clock) of messages in flight. */
+const due = new Map();
+let histogram = newHistogram();
+let delivered = 0;
+let errors = 0;
+let nextId = 1;
+
+function onDelivered(text) {
+  const m = REF.exec(text);
+  if (!m) return;
+  const id = parseInt(m[1], 36);
+  const t = due.get(id);
+  if (t === undefined) return;
+  due.delete(id);
+  delivered++;
+  histogram.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
+}
+
+function bodyFor(id) {
+  return `${SENTENCES[id % SENTENCES.length]} ref bq${id.toString(36)}`;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function openWs(url, headers) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** Opens `count` connections with `open`, at most `parallel` at a time. */
+async function openMany(count, parallel, open) {
+  const out = new Array(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await open(i);
+    }
+  }));
+  return out;
+}
+
+// ------------------------------------------------------------------ targets
+
+/** A Bedside widget visitor: the real protocol (hello, welcome, message frames). */
+async function bedsideVisitor(t) {
+  const ws = await openWs(`${t.wsUrl}/widget/ws?inbox=${encodeURIComponent(t.inboxKey)}`);
+  await new Promise((resolve, reject) => {
+    ws.on('message', function first(d) {
+      const f = JSON.parse(String(d));
+      if (f.type === 'welcome') { ws.off('message', first); resolve(); }
+    });
+    ws.once('close', () => reject(new Error('closed before welcome')));
+    ws.send(JSON.stringify({ type: 'hello' }));
+  });
+  ws.on('message', (d) => {
+    const s = String(d);
+    if (s.includes('"type":"error"')) errors++;
+  });
+  let n = 0;
+  return {
+    send(id) { ws.send(JSON.stringify({ type: 'message', clientId: `bench${id.toString(36)}x${n++}`, body: bodyFor(id) })); },
+    close() { ws.terminate(); },
+  };
+}
+
+async function bedsideStaff(t) {
+  const ws = await openWs(`${t.wsUrl}/api/ws`, { cookie: t.cookie, origin: t.httpUrl });
+  ws.on('message', (d) => {
+    const s = String(d);
+    if (s.startsWith('{"type":"message.created"')) onDelivered(JSON.parse(s).message.body);
+  });
+  return { close() { ws.terminate(); } };
+}
+
+async function bareVisitor(t) {
+  const ws = await openWs(`${t.wsUrl}/widget`);
+  return { send(id) { ws.send(JSON.stringify({ id, body: bodyFor(id) })); }, close() { ws.terminate(); } };
+}
+
+async function bareStaff(t) {
+  const ws = await openWs(`${t.wsUrl}/staff`);
+  ws.on('message', (d) => onDelivered(JSON.parse(String(d)).body));
+  return { close() { ws.terminate(); } };
+}
+
+function ioConnect(url, query) {
+  return new Promise((resolve, reject) => {
+    const s = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, query });
+    s.once('connect', () => resolve(s));
+    s.once('connect_error', reject);
+  });
+}
+
+async function socketioVisitor(t) {
+  const s = await ioConnect(t.httpUrl, { role: 'widget' });
+  return { send(id) { s.emit('message', { id, body: bodyFor(id) }); }, close() { s.disconnect(); } };
+}
+
+async function socketioStaff(t) {
+  const s = await ioConnect(t.httpUrl, { role: 'staff' });
+  s.on('message', (f) => onDelivered(f.body));
+  return { close() { s.disconnect(); } };
+}
+
+const kinds = {
+  bedside: { visitor: bedsideVisitor, staff: bedsideStaff },
+  bare: { visitor: bareVisitor, staff: bareStaff },
+  socketio: { visitor: socketioVisitor, staff: socketioStaff },
+};
+
+// ------------------------------------------------------------------ commands
+
+let senders = [];
+let staff;
+let idle = [];
+
+function summary(h) {
+  return {
+    p50: h.getValueAtPercentile(50) / 1000, p95: h.getValueAtPercentile(95) / 1000,
+    p99: h.getValueAtPercentile(99) / 1000, p999: h.getValueAtPercentile(99.9) / 1000,
+    max: h.maxValue / 1000, count: h.totalCount,
+  };
+}
+
+/** Sends at `rate` per second for `durationMs`, round-robin over the senders, then waits up to `drainMs`. */
+async function openLoop({ rate, durationMs, drainMs }, send) {
+  histogram = newHistogram();
+  delivered = 0;
+  errors = 0;
+  due.clear();
+  const total = Math.max(1, Math.round((rate * durationMs) / 1000));
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const now = performance.now();
+    const dueCount = Math.min(total, Math.floor(((now - start) * rate) / 1000) + 1);
+    while (sent < dueCount) {
+      const id = nextId++;
+      // The due time, not the time we got round to it: lateness here is the server's doing too.
+      due.set(id, start + (sent * 1000) / rate);
+      send(id, sent);
+      sent++;
+    }
+    await sleep(1);
+  }
+  const sendEnd = performance.now();
+  const drainEnd = sendEnd + drainMs;
+  while (due.size > 0 && performance.now() < drainEnd) await sleep(5);
+  return {
+    rate, offered: total, delivered, errors, lost: due.size, sendSeconds: (sendEnd - start) / 1000,
+    deliveredRatio: delivered / total, ...summary(histogram),
+  };
+}
+
+const commands = {
+  async connect({ target, senders: count }) {
+    const k = kinds[target.kind];
+    staff = await k.staff(target);
+    senders = await openMany(count, 50, () => k.visitor(target));
+    return { senders: senders.length };
+  },
+
+  /** Each visitor says something once, so the timed steps measure steady state, not first contact. */
+  async warm() {
+    const r = await openLoop({ rate: Math.min(200, senders.length * 4), durationMs: (senders.length / Math.min(200, senders.length * 4)) * 1000, drainMs: 15_000 },
+      (id, i) => senders[i % senders.length].send(id));
+    return r;
+  },
+
+  async step(args) {
+    return openLoop(args, (id, i) => senders[i % senders.length].send(id));
+  },
+
+  async disconnect() {
+    for (const s of senders) s.close();
+    staff?.close();
+    senders = [];
+    staff = undefined;
+    await sleep(200);
+    return {};
+  },
+
+  async idleOpen({ target, count }) {
+    const k = kinds[target.kind];
+    const t0 = performance.now();
+    idle = await openMany(count, 100, () => k.visitor(target));
+    return { opened: idle.length, seconds: (performance.now() - t0) / 1000 };
+  },
+
+  async idleClose() {
+    for (const s of idle) s.close();
+    idle = [];
+    await sleep(200);
+    return {};
+  },
+
+  async slack(args) {
+    const { runSlackScenario } = await import('./slack.mjs');
+    return runSlackScenario(args, {
+      openMany, bedsideVisitor, openLoop, onDelivered, sleep, pendingCount: () => due.size, deliveredCount: () => delivered,
+    });
+  },
+
+  async slackEmulator(args) {
+    const { startEmulator } = await import('./slack.mjs');
+    return startEmulator(args);
+  },
+
+  exit() {
+    setImmediate(() => process.exit(0));
+    return {};
+  },
+};
+
+process.on('message', async (msg) => {
+  try {
+    const result = await commands[msg.cmd](msg.args ?? {});
+    process.send({ seq: msg.seq, ok: true, result });
+  } catch (err) {
+    process.send({ seq: msg.seq, ok: false, error: err instanceof Error ? err.stack : String(err) });
+  }
+});
