@@ -44,6 +44,11 @@ export interface PatientMessageInput {
   linkByAddress?: { phone?: string; email?: string };
   /** Files sent with the message; screened by the attachment policy, kept ones stored sealed. */
   attachments?: IncomingAttachment[];
+  /**
+   * The patient is already proven to be this contact (a verified secure link): the message joins
+   * them whatever the identity says, e.g. an answer to a Messenger notice given through the link.
+   */
+  contactId?: string;
 }
 
 export interface StaffReplyInput {
@@ -96,7 +101,9 @@ export class ConversationService {
     const orgId = inbox.orgId;
     const result = await this.store.transaction(async (tx) => {
       const now = this.now();
-      const contact = await this.findOrCreateContact(tx, orgId, input.identity, input.profile, input.linkByAddress);
+      const known = input.contactId ? await tx.getContact(orgId, input.contactId) : undefined;
+      if (input.contactId && !known) throw new Error('contact not found');
+      const contact = known ?? await this.findOrCreateContact(tx, orgId, input.identity, input.profile, input.linkByAddress);
       let conversation = await tx.findLatestConversation(orgId, inbox.id, contact.id);
       let reopened = false;
       if (!conversation) {

@@ -102,7 +102,7 @@ export class SecureLinks {
     const inbox = await this.store.getInbox(link.orgId, conversation.inboxId);
     if (!inbox) throw gone();
     const { message } = await this.conversations.receivePatientMessage({
-      inbox, identity: { channel: conversation.channel, externalId: phone }, body, sourceId: `secure:${clientId}`,
+      inbox, identity: { channel: conversation.channel, externalId: phone }, contactId: conversation.contactId, body, sourceId: `secure:${clientId}`,
     });
     return message;
   }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, META, SLACK, STAFF, startHarness, storedMessages, type Harness } from '../support/harness.ts';
 import { enrolStaff } from '../support/staff.ts';
 import type { MetaEmulator } from '../emulators/meta/index.ts';
+import type { TwilioEmulator } from '../emulators/twilio/index.ts';
 
 const PSID = '6543210987654321';
 let h: Harness;
@@ -94,5 +95,33 @@ describe('Facebook Messenger', () => {
     const text = (out.body.message as { text: string }).text;
     expect(text).not.toContain('glucose');
     expect(text).toMatch(/\/m#[A-Za-z0-9_-]+$/);
+  });
+
+  it('files an answer given through the secure link under the same patient and conversation', async () => {
+    await h.close();
+    h = await startHarness({ meta: true, twilio: true });
+    meta = h.meta as MetaEmulator;
+    const twilio = h.twilio as TwilioEmulator;
+    const admin = await enrolStaff(h, 'admin');
+    expect((await admin.client.call('PUT', '/api/admin/channel-content', { channel: 'messenger', mode: 'notice' })).status).toBe(200);
+    await meta.messengerMessage({ psid: PSID, text: 'Are my results in?' });
+    const threadTs = await threadOf('Are my results in?');
+    const conv = (await admin.client.get<{ items: Array<{ id: string; contact: { id: string } }> }>('/api/conversations')).body.items[0]!;
+    // The code goes by text message, so the practice has the patient's mobile number on file.
+    await h.app.store.updateContact(h.inbox.orgId, conv.contact.id, { phone: '+14155550188' });
+
+    await h.slack.staffReply({ channel: SLACK.channelId, threadTs, user: STAFF.id, text: 'Yes, all normal.' });
+    const out = await meta.waitFor(() => meta.sent[0]);
+    const token = /\/m#([A-Za-z0-9_-]+)$/.exec((out.body.message as { text: string }).text)?.[1] as string;
+    const post = (path: string, body: unknown) => fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/secure/code', { token })).status).toBe(200);
+    const sms = await twilio.waitFor(() => twilio.sent('+14155550188')[0]);
+    const code = /code is (\d{6})/.exec(String(sms.params.Body))?.[1] as string;
+    const view = await (await post('/api/secure/open', { token, code })).json() as { readerToken: string };
+    expect((await post('/api/secure/reply', { token, readerToken: view.readerToken, body: 'Thanks a lot', clientId: 'secure-msgr-01' })).status).toBe(201);
+
+    await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => p.thread_ts === threadTs && p.text === 'Thanks a lot'));
+    const list = (await admin.client.get<{ items: Array<{ id: string }> }>('/api/conversations')).body.items;
+    expect(list.map((c) => c.id)).toEqual([conv.id]);
   });
 });
