@@ -389,16 +389,14 @@ export interface MergeContactResponse {
   contactId: string;
   movedConversations: number;
 }
-/** How replies go over SMS or e-mail: as text, or as a notice with a secure link. */
+/** How replies go over a channel without end-to-end encryption: as text, or as a notice with a secure link. */
 export type ChannelContentMode = 'text' | 'notice';
+export type ContentChannel = 'sms' | 'email' | 'messenger' | 'whatsapp' | 'viber';
 /** GET /api/admin/channel-content. */
-export interface ChannelContentSettings {
-  sms: ChannelContentMode;
-  email: ChannelContentMode;
-}
+export type ChannelContentSettings = Record<ContentChannel, ChannelContentMode>;
 /** PUT /api/admin/channel-content. */
 export interface ChannelContentRequest {
-  channel: 'sms' | 'email';
+  channel: ContentChannel;
   mode: ChannelContentMode;
 }
 /** DELETE /api/contacts/{id}. */

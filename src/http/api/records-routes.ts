@@ -9,6 +9,9 @@ import type { ApiRegistry } from './registry.ts';
 import { staffActor } from './session-guard.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
+/** Channels whose replies can be sent as a notice with a secure link instead of the text. */
+const CONTENT_CHANNELS = ['sms', 'email', 'messenger', 'whatsapp', 'viber'] as const;
+type ContentChannel = typeof CONTENT_CHANNELS[number];
 const consentChannels = ['sms', 'email', 'messenger', 'whatsapp', 'viber', 'web'] as const;
 
 export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: RecordsService; audit: AuditTrail }): void {
@@ -65,18 +68,18 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
   });
 
   api.route({
-    method: 'GET', url: '/api/admin/channel-content', tag: 'records', access: 'admin', summary: 'How replies go over SMS and e-mail: text, or notice with a secure link',
-    response: { schema: z.object({ sms: z.enum(['text', 'notice']), email: z.enum(['text', 'notice']) }) },
+    method: 'GET', url: '/api/admin/channel-content', tag: 'records', access: 'admin', summary: 'How replies go over each channel without end-to-end encryption: text, or notice with a secure link',
+    response: { schema: z.object(Object.fromEntries(CONTENT_CHANNELS.map((c) => [c, z.enum(['text', 'notice'])])) as Record<ContentChannel, z.ZodEnum<{ text: 'text'; notice: 'notice' }>>) },
     handler: async ({ auth }) => {
       const content = (await store.getOrganization(auth.org.id))?.settings?.channelContent;
-      return { sms: content?.sms ?? 'text', email: content?.email ?? 'text' };
+      return Object.fromEntries(CONTENT_CHANNELS.map((c) => [c, content?.[c] ?? 'text'])) as Record<ContentChannel, 'text' | 'notice'>;
     },
   });
 
   api.route({
     method: 'PUT', url: '/api/admin/channel-content', tag: 'records', access: 'admin',
     summary: 'For SMS, e-mail, Messenger, WhatsApp or Viber: send replies as text, or as a notice with a secure link (no PHI over a channel without a BAA)',
-    body: z.object({ channel: z.enum(['sms', 'email', 'messenger', 'whatsapp', 'viber']), mode: z.enum(['text', 'notice']) }).strict(),
+    body: z.object({ channel: z.enum(CONTENT_CHANNELS), mode: z.enum(['text', 'notice']) }).strict(),
     handler: async ({ auth, body, ip }) => {
       const org = await store.getOrganization(auth.org.id);
       await store.transaction(async (tx) => {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type {
-  ChannelContentMode, ChannelContentRequest, ChannelContentSettings, SlackAttestation, SlackChannelOption, SlackContentMode, SlackContentModeRequest,
+  ChannelContentMode, ChannelContentRequest, ChannelContentSettings, ContentChannel, SlackAttestation, SlackChannelOption, SlackContentMode, SlackContentModeRequest,
   SlackSettings,
 } from '../api-types.ts';
 import { errorMessage, isAbort } from '../lib/api.ts';
@@ -145,7 +145,7 @@ export function SlackAdmin({ heading, slack, onChange }: { heading: HeadingRef; 
           </form>
         </>
       )}
-      <SmsContentForm />
+      <ChannelContentForm />
     </>
   );
 }
@@ -267,10 +267,21 @@ function DefaultChannelForm({ channelId, onChange }: { channelId: string | null;
   );
 }
 
-/** How replies go over SMS, which is not encrypted: as the text itself, or as a secure link. */
-function SmsContentForm() {
-  const [saved, setSaved] = useState<ChannelContentMode | null>(null);
-  const [mode, setMode] = useState<ChannelContentMode>('text');
+const CONTENT_CHANNELS: Array<{ channel: ContentChannel; label: string }> = [
+  { channel: 'sms', label: 'Text messages (SMS)' },
+  { channel: 'email', label: 'E-mail' },
+  { channel: 'whatsapp', label: 'WhatsApp' },
+  { channel: 'messenger', label: 'Facebook Messenger' },
+  { channel: 'viber', label: 'Viber' },
+];
+
+/**
+ * How replies go over channels Bedside cannot encrypt end to end: as the text itself, or as a
+ * secure link the patient opens after a one-time code and their date of birth.
+ */
+function ChannelContentForm() {
+  const [saved, setSaved] = useState<ChannelContentSettings | null>(null);
+  const [modes, setModes] = useState<ChannelContentSettings | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -279,8 +290,8 @@ function SmsContentForm() {
     setLoadError(null);
     api<ChannelContentSettings>('GET', '/api/admin/channel-content', { signal }).then(
       (r) => {
-        setSaved(r.sms);
-        setMode(r.sms);
+        setSaved(r);
+        setModes(r);
       },
       (err) => {
         if (!isAbort(err)) setLoadError(errorMessage(err));
@@ -295,14 +306,17 @@ function SmsContentForm() {
 
   const save = async (e: Event) => {
     e.preventDefault();
-    if (busy) return;
-    const body: ChannelContentRequest = { channel: 'sms', mode };
+    if (busy || !modes || !saved) return;
     setSaveError(null);
     setBusy(true);
     try {
-      await api('PUT', '/api/admin/channel-content', { body });
-      setSaved(mode);
-      announce(mode === 'notice' ? 'Saved: replies by text message are sent as a secure link.' : 'Saved: replies by text message are sent as text.');
+      for (const { channel } of CONTENT_CHANNELS) {
+        if (modes[channel] === saved[channel]) continue;
+        const body: ChannelContentRequest = { channel, mode: modes[channel] };
+        await api('PUT', '/api/admin/channel-content', { body });
+        setSaved((s) => (s ? { ...s, [channel]: modes[channel] } : s));
+      }
+      announce('Saved: how replies reach patients on each channel.');
     } catch (err) {
       setSaveError(errorMessage(err));
     } finally {
@@ -311,37 +325,34 @@ function SmsContentForm() {
   };
 
   return (
-    <form class="settings" onSubmit={save} noValidate aria-labelledby="sms-mode-h">
-      <h2 id="sms-mode-h">Text messages (SMS)</h2>
-      <p>Text messages are not encrypted: anyone who sees the patient’s phone, or handles the message on its way, can read them.</p>
-      {saved === null && !loadError && <p class="hint" role="status">Loading the text message setting…</p>}
+    <form class="settings" onSubmit={save} noValidate aria-labelledby="content-mode-h">
+      <h2 id="content-mode-h">Replies on text, e-mail and messaging apps</h2>
+      <p>
+        These channels are not encrypted end to end by Bedside: anyone who sees the patient’s phone or mailbox, or handles the message on
+        its way, can read it. A secure link says only that there is a new message; before reading, the patient confirms a code sent to
+        them and their date of birth (when it is on file), and can reply on the same page.
+      </p>
+      {saved === null && !loadError && <p class="hint" role="status">Loading the channel settings…</p>}
       {loadError && (
         <div class="ferr" role="alert">
           <p>{loadError}</p>
-          <button type="button" class="linkish" onClick={() => load()}>Try again<span class="sr"> to load the text message setting</span></button>
+          <button type="button" class="linkish" onClick={() => load()}>Try again<span class="sr"> to load the channel settings</span></button>
         </div>
       )}
-      {saved !== null && (
+      {modes && (
         <>
-          <fieldset>
-            <legend>How staff replies reach patients by text message</legend>
-            <div class="radio">
-              <input id="sms-text" type="radio" name="sms-mode" value="text" checked={mode === 'text'} aria-describedby="sms-text-d" onChange={() => setMode('text')} />
-              <label for="sms-text">Send the reply as a text message</label>
-              <p class="hint" id="sms-text-d">The patient reads the reply in their messages app.</p>
-            </div>
-            <div class="radio">
-              <input id="sms-notice" type="radio" name="sms-mode" value="notice" checked={mode === 'notice'} aria-describedby="sms-notice-d" onChange={() => setMode('notice')} />
-              <label for="sms-notice">Send a secure link instead (recommended for health information)</label>
-              <p class="hint" id="sms-notice-d">
-                The text says only that there is a new message, with a link. Before reading, the patient confirms a code sent to
-                their phone and their date of birth (when it is on file), and can reply on the same page.
-              </p>
-            </div>
-          </fieldset>
+          {CONTENT_CHANNELS.map(({ channel, label }) => (
+            <p key={channel} class="field">
+              <label for={`content-${channel}`}>{label}</label>{' '}
+              <select id={`content-${channel}`} value={modes[channel]} onChange={(e) => setModes({ ...modes, [channel]: e.currentTarget.value as ChannelContentMode })}>
+                <option value="text">Send the reply as it is</option>
+                <option value="notice">Send a secure link instead (recommended for health information)</option>
+              </select>
+            </p>
+          ))}
           {saveError && <ErrorBox>{saveError}</ErrorBox>}
           <div class="row-btns">
-            <button type="submit" class="btn primary" aria-disabled={busy ? 'true' : undefined}>{busy ? 'Saving…' : 'Save text message setting'}</button>
+            <button type="submit" class="btn primary" aria-disabled={busy ? 'true' : undefined}>{busy ? 'Saving…' : 'Save channel settings'}</button>
           </div>
         </>
       )}
