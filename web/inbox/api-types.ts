@@ -409,6 +409,11 @@ export interface EraseContactResponse {
 
 export type ServerFrame =
   | { type: 'message.created'; conversationId: string; message: Message }
+  /** A message changed: its delivery status, or attachments fetched after it arrived. */
+  | { type: 'message.updated'; conversationId: string; message: Message }
+  /** On connect: the colleagues connected now, on any node. */
+  | { type: 'presence.snapshot'; online: string[] }
+  | { type: 'presence'; staffId: string; online: boolean }
   | { type: 'conversation.updated'; conversation: ConversationSummary }
   | { type: 'typing'; conversationId: string; who: 'contact' | 'staff'; name?: string; on: boolean }
   | { type: 'session.ended' }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClientFrame, ServerFrame } from '../api-types.ts';
 import type { LiveStatus, SocketHandlers, SocketLike } from './live.ts';
 import {
+  applyPresence,
   BACKOFF_MAX_MS,
   backoffDelay,
   LiveConnection,
@@ -73,6 +74,21 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame('{"type":"hello"}')).toBeNull();
     expect(parseServerFrame('not json')).toBeNull();
     expect(parseServerFrame('null')).toBeNull();
+    expect(parseServerFrame('{"type":"message.updated","conversationId":"c","message":{"id":1}}')).toMatchObject({ type: 'message.updated' });
+    expect(parseServerFrame('{"type":"presence.snapshot","online":["s1",2]}')).toEqual({ type: 'presence.snapshot', online: ['s1'] });
+    expect(parseServerFrame('{"type":"presence","staffId":"s1"}')).toBeNull();
+  });
+});
+
+describe('applyPresence', () => {
+  it('starts from the snapshot and follows each change', () => {
+    let online = applyPresence(new Set(), { type: 'presence.snapshot', online: ['a', 'b'] });
+    expect([...online]).toEqual(['a', 'b']);
+    online = applyPresence(online, { type: 'presence', staffId: 'c', online: true });
+    online = applyPresence(online, { type: 'presence', staffId: 'a', online: false });
+    expect([...online].sort()).toEqual(['b', 'c']);
+    const same = applyPresence(online, { type: 'pong' });
+    expect(same).toBe(online);
   });
 });
 

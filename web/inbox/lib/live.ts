@@ -57,11 +57,16 @@ export function parseServerFrame(data: string): ServerFrame | null {
   const f = v as Record<string, unknown>;
   switch (f.type) {
     case 'message.created':
+    case 'message.updated':
       return typeof f.conversationId === 'string' && !!f.message && typeof f.message === 'object' ? (f as unknown as ServerFrame) : null;
     case 'conversation.updated':
       return !!f.conversation && typeof f.conversation === 'object' ? (f as unknown as ServerFrame) : null;
     case 'typing':
       return typeof f.conversationId === 'string' && typeof f.on === 'boolean' ? (f as unknown as ServerFrame) : null;
+    case 'presence.snapshot':
+      return Array.isArray(f.online) ? { type: 'presence.snapshot', online: f.online.filter((x): x is string => typeof x === 'string') } : null;
+    case 'presence':
+      return typeof f.staffId === 'string' && typeof f.online === 'boolean' ? { type: 'presence', staffId: f.staffId, online: f.online } : null;
     case 'session.ended':
       return { type: 'session.ended' };
     case 'pong':
@@ -241,4 +246,14 @@ export class TypingSender {
     this.on = false;
     this.send({ type: 'typing', conversationId: this.conversationId, on: false });
   }
+}
+
+/** Who is connected after a presence frame (other frames change nothing). */
+export function applyPresence(online: ReadonlySet<string>, f: ServerFrame): ReadonlySet<string> {
+  if (f.type === 'presence.snapshot') return new Set(f.online);
+  if (f.type !== 'presence' || online.has(f.staffId) === f.online) return online;
+  const next = new Set(online);
+  if (f.online) next.add(f.staffId);
+  else next.delete(f.staffId);
+  return next;
 }

@@ -116,9 +116,9 @@ export function ConversationView({
   useEffect(() => () => window.clearTimeout(typingTimer.current), []);
 
   useFrames((f) => {
-    if (f.type === 'message.created') {
+    if (f.type === 'message.created' || f.type === 'message.updated') {
       dispatch({ type: 'message', message: f.message, myName });
-      if (f.conversationId === id && f.message.direction === 'in') showTyping('');
+      if (f.type === 'message.created' && f.conversationId === id && f.message.direction === 'in') showTyping('');
     } else if (f.type === 'conversation.updated' && f.conversation.id === id) {
       if (statusRef.current && f.conversation.status !== statusRef.current) {
         announce(f.conversation.status === 'resolved' ? 'This conversation was resolved.' : 'This conversation was reopened.');

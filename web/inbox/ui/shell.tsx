@@ -9,7 +9,8 @@ import { ApiError, errorMessage } from '../lib/api.ts';
 import { ROLE_LABELS } from '../lib/format.ts';
 import { IdleTimer } from '../lib/idle.ts';
 import type { LiveStatus } from '../lib/live.ts';
-import { LiveConnection } from '../lib/live.ts';
+import { applyPresence, LiveConnection } from '../lib/live.ts';
+import { staffList, useCached } from './directory.ts';
 import { SHORTCUT_HELP } from '../lib/shortcuts.ts';
 import { Dialog } from './dialog.tsx';
 import { api, endReason, getSession, leaveToLogin, onServerResponse, onSessionChange, setActivityProbe, setSession } from './client.ts';
@@ -86,6 +87,7 @@ export function SignedIn({ section, children }: { section: 'inbox' | 'admin'; ch
 
 function Shell({ session, section, children }: { session: Session; section: 'inbox' | 'admin'; children: ComponentChildren }) {
   const [status, setStatus] = useState<LiveStatus>('connecting');
+  const [online, setOnline] = useState<ReadonlySet<string>>(new Set());
   const [help, setHelp] = useState(false);
   const [warnUntil, setWarnUntil] = useState<number | null>(null);
   const idle = useRef<IdleTimer | null>(null);
@@ -111,6 +113,7 @@ function Shell({ session, section, children }: { session: Session; section: 'inb
           leaveToLogin(endReason(null));
           return;
         }
+        setOnline((o) => applyPresence(o, f));
         for (const fn of frames) fn(f);
       },
       onStatus: setStatus,
@@ -200,7 +203,7 @@ function Shell({ session, section, children }: { session: Session; section: 'inb
     <LiveContext.Provider value={hub.live}>
       <ShellContext.Provider value={actions}>
         <div class={`app sec-${section}`}>
-          <Header session={session} section={section} status={status} onHelp={() => setHelp(true)} />
+          <Header session={session} section={section} status={status} online={online} onHelp={() => setHelp(true)} />
           {children}
         </div>
         {help && <HelpDialog onClose={() => setHelp(false)} />}
@@ -220,7 +223,15 @@ function Shell({ session, section, children }: { session: Session; section: 'inb
   );
 }
 
-function Header({ session, section, status, onHelp }: { session: Session; section: 'inbox' | 'admin'; status: LiveStatus; onHelp: () => void }) {
+/** Colleagues signed in now, on any node: so two people do not pick up the same patient. */
+function OnlineColleagues({ online, me }: { online: ReadonlySet<string>; me: string }) {
+  const staff = useCached(staffList);
+  const names = (staff ?? []).filter((s) => s.id !== me && online.has(s.id)).map((s) => s.displayName);
+  if (!names.length) return null;
+  return <span class="online" title={names.join(', ')}>Online: {names.length > 3 ? `${names.slice(0, 3).join(', ')} +${names.length - 3}` : names.join(', ')}</span>;
+}
+
+function Header({ session, section, status, online, onHelp }: { session: Session; section: 'inbox' | 'admin'; status: LiveStatus; online: ReadonlySet<string>; onHelp: () => void }) {
   const admin = session.user.role !== 'agent';
   return (
     <header class="top">
@@ -241,6 +252,7 @@ function Header({ session, section, status, onHelp }: { session: Session; sectio
         {admin && <Link href="/admin/staff" aria-current={section === 'admin' ? 'page' : undefined}>Administration</Link>}
       </nav>
       <span class="spacer" />
+      <OnlineColleagues online={online} me={session.user.id} />
       <span class={status === 'offline' ? 'conn off' : 'conn'} role="status">
         {status === 'offline' ? 'Offline: reconnecting…' : ''}
       </span>
