@@ -13,6 +13,7 @@ import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts
 import { KyselyRecordsOps } from './kysely-records.ts';
 import { KyselyEmailOps } from './kysely-email.ts';
 import { KyselyAttachmentOps } from './kysely-attachments.ts';
+import { resealColumns } from './reseal.ts';
 import { KyselySlackOps } from './kysely-slack.ts';
 import { KyselyIdentityOps } from './kysely-identities.ts';
 import { SYSTEM_KEY_OWNER, type FieldCrypto } from './field-crypto.ts';
@@ -466,6 +467,7 @@ export class KyselyStore extends KyselyOps implements Store {
       done++;
     }
     done += await this.attachments.reencryptBatch(orgId, current, limit - done);
+    if (done < limit) done += await resealColumns(this.root, this.crypto, orgId, current.slice(0, -1), limit - done);
     if (done < limit) done += await this.slack.reencrypt(orgId, current.slice(0, -1));
     return done;
   }

@@ -66,6 +66,12 @@ describe('data-key rotation', () => {
     visitor.send({ type: 'profile', profile: { name: 'Rotating Patient', phone: '+1 555 0100 1234' } });
     await visitor.next('profile_saved');
     for (const text of ['first before rotation', 'second before rotation']) await visitor.say(text);
+    const orgId = harness.inbox.orgId;
+    const contactId = (await harness.app.store.inbox.listConversations({ orgId, staffId: 'none', status: 'all', assignee: 'any', limit: 1 }))[0]!.contactId;
+    await harness.app.store.records.setDateOfBirth(orgId, contactId, '1970-01-31');
+    await harness.app.store.records.setLegalHold(orgId, contactId, { reason: 'Litigation hold 2026-17', at: Date.now() });
+    const message = (await harness.app.store.listContactMessagesAfter(orgId, harness.inbox.id, contactId, 0, 1))[0]!;
+    await harness.app.store.attachments.insert({ id: 'att_rotating', orgId, messageId: message.id, filename: 'scan.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 rotating'), createdAt: Date.now() });
 
     const { version } = await startDataKeyRotation(harness.app.store, harness.inbox.orgId);
     expect(version).toBe(2);
@@ -77,7 +83,12 @@ describe('data-key rotation', () => {
     const bodies = raw.prepare('SELECT body FROM messages').all() as Array<{ body: string }>;
     const names = raw.prepare('SELECT display_name, phone FROM contacts WHERE display_name IS NOT NULL').all() as Array<{ display_name: string; phone: string }>;
     const keys = raw.prepare("SELECT version, retired_at FROM data_keys WHERE purpose = 'data' ORDER BY version").all() as Array<{ version: number; retired_at: number | null }>;
+    const sealedElsewhere = raw.prepare("SELECT date_of_birth AS v FROM contacts WHERE date_of_birth IS NOT NULL UNION ALL SELECT legal_hold_reason FROM contacts WHERE legal_hold_reason IS NOT NULL UNION ALL SELECT data FROM attachments UNION ALL SELECT filename FROM attachments").all() as Array<{ v: string }>;
     raw.close();
+    expect(sealedElsewhere.map((r) => r.v.slice(0, 5))).toEqual(['e1.2.', 'e1.2.', 'e1.2.', 'e1.2.']);
+    expect(await harness.app.store.records.dateOfBirth(orgId, contactId)).toBe('1970-01-31');
+    expect((await harness.app.store.records.legalHold(orgId, contactId))?.reason).toBe('Litigation hold 2026-17');
+    expect((await harness.app.store.attachments.get(orgId, 'att_rotating'))?.data.toString()).toBe('%PDF-1.4 rotating');
     expect(bodies.map((b) => b.body.slice(0, 5))).toEqual(['e1.2.', 'e1.2.', 'e1.2.']);
     expect(names.every((n) => n.display_name.startsWith('e1.2.') && n.phone.startsWith('e1.2.'))).toBe(true);
     expect(keys.map((k) => [k.version, k.retired_at !== null])).toEqual([[1, true], [2, false]]);
