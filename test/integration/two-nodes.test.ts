@@ -4,9 +4,6 @@
  * database; a patient talks to A while Slack's events reach B; then A is killed mid-burst and every
  * message still reaches the store and Slack exactly once.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/features/audit.ts';
@@ -15,20 +12,20 @@ import { StaffAuth } from '../../src/features/staff-auth.ts';
 import { createLogger } from '../../src/log.ts';
 import { openPostgresStore } from '../../src/store/postgres/open.ts';
 import type { Store } from '../../src/store/types.ts';
-import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.ts';
+import type { SlackEmulator } from '../emulators/slack/index.ts';
 import { eventually, SLACK, STAFF } from '../support/harness.ts';
-import { TEST_MASTER_KEY_TEXT, testMasterKey } from '../support/keys.ts';
+import { testMasterKey } from '../support/keys.ts';
 import { createTestDatabase, rawClient, type TestDatabase } from '../support/postgres.ts';
 import { describePostgres } from '../support/postgres-suite.ts';
-import { freePort, spawnBedside, type BedsideProcess } from '../support/process.ts';
-import { describeRedis, dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
+import type { BedsideProcess } from '../support/process.ts';
+import { describeRedis } from '../support/redis.ts';
 import { PASSWORD, StaffClient, tokenOf } from '../support/staff.ts';
+import { SHARED_SECRET_KEY, startTwoNodes, type TwoNodes } from '../support/two-nodes.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 import { totpCode } from '../../src/security/totp.ts';
 
 type Frame = Record<string, unknown>;
 
-const SECRET_KEY = 'two-nodes-share-this-signing-key-0123456789';
 const BURST = 40;
 const PATIENTS = 5;
 
@@ -46,44 +43,25 @@ const wsOf = (p: BedsideProcess) => p.url.replace(/^http/, 'ws');
 
 await describePostgres('two Bedside processes on PostgreSQL and Redis', () => {
   describeRedis('two nodes', () => {
-    const prefix = uniquePrefix();
-    const dirs = [mkdtempSync(join(tmpdir(), 'bedside-node-a-')), mkdtempSync(join(tmpdir(), 'bedside-node-b-'))];
+    let nodes: TwoNodes;
+    let a: BedsideProcess;
+    let b: BedsideProcess;
     let db: TestDatabase;
     let slack: SlackEmulator;
     let store: Store;
-    let envA: Record<string, string>;
-    let portA: number;
-    let a: BedsideProcess;
-    let b: BedsideProcess;
     let staff: StaffClient;
     let publicKey: string;
 
     beforeAll(async () => {
-      db = await createTestDatabase();
-      slack = await startSlackEmulator({ botToken: SLACK.botToken, signingSecret: SLACK.signingSecret });
-      slack.addUser({ id: STAFF.id, name: STAFF.name, realName: STAFF.realName, displayName: STAFF.displayName });
-      [portA] = [await freePort()];
-      const portB = await freePort();
-      // Slack's events reach node B only; patients come in through node A.
-      slack.setEventsUrl(`http://127.0.0.1:${portB}/slack/events`);
-      const shared = {
-        DATABASE_URL: db.url, DATABASE_POOL_MAX: '4', REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix,
-        MASTER_KEY: TEST_MASTER_KEY_TEXT, SECRET_KEY, LOG_LEVEL: 'warn',
-        SLACK_BOT_TOKEN: SLACK.botToken, SLACK_SIGNING_SECRET: SLACK.signingSecret, SLACK_CHANNEL_ID: SLACK.channelId,
-        SLACK_API_URL: slack.apiUrl, SLACK_CONTENT: 'full',
-        JOB_BASE_DELAY_MS: '100', JOB_MAX_DELAY_MS: '500', JOB_POLL_MS: '100', JOB_LEASE_MS: '1500',
-      };
-      envA = { ...shared, DATA_DIR: dirs[0] as string, PUBLIC_URL: `http://127.0.0.1:${portA}` };
-      const envB = { ...shared, DATA_DIR: dirs[1] as string, PUBLIC_URL: `http://127.0.0.1:${portB}` };
       // Both at the same moment, on a database with no schema and no practice yet.
-      [a, b] = await Promise.all([spawnBedside(envA, portA), spawnBedside(envB, portB)]);
-
+      nodes = await startTwoNodes();
+      ({ a, b, db, slack } = nodes);
       store = await openPostgresStore(db.url, testMasterKey(), { poolMax: 2 });
       const inbox = await store.findFirstWebInbox();
       if (!inbox) throw new Error('no website inbox');
       publicKey = inbox.publicKey;
       const auth = new StaffAuth(store, new AuditTrail(createLogger('silent')), {
-        idleMs: 900_000, maxAgeMs: 3600_000, enrolmentLinkMs: 86_400_000, publicUrl: b.url, serverKey: SECRET_KEY,
+        idleMs: 900_000, maxAgeMs: 3600_000, enrolmentLinkMs: 86_400_000, publicUrl: b.url, serverKey: SHARED_SECRET_KEY,
       });
       const { enrolmentUrl } = await auth.createAccount(
         { orgId: inbox.orgId, email: 'night.nurse@clinic.test', role: 'agent', displayName: 'Night Nurse' },
@@ -98,17 +76,8 @@ await describePostgres('two Bedside processes on PostgreSQL and Redis', () => {
     }, 60_000);
 
     afterAll(async () => {
-      for (const p of [a, b]) {
-        if (p && p.child.exitCode === null && p.child.signalCode === null) {
-          p.child.kill('SIGKILL');
-          await p.exited;
-        }
-      }
       await store?.close();
-      await slack?.close();
-      await db?.drop();
-      await dropPrefix(prefix);
-      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      await nodes?.close();
     });
 
     it('started together on an empty database, they create one demo practice between them', async () => {
@@ -132,7 +101,7 @@ await describePostgres('two Bedside processes on PostgreSQL and Redis', () => {
       const racing = await openPostgresStore(fresh.url, testMasterKey(), { poolMax: 6 });
       try {
         const auth = new StaffAuth(racing, new AuditTrail(createLogger('silent')), {
-          idleMs: 900_000, maxAgeMs: 3600_000, enrolmentLinkMs: 86_400_000, publicUrl: b.url, serverKey: SECRET_KEY,
+          idleMs: 900_000, maxAgeMs: 3600_000, enrolmentLinkMs: 86_400_000, publicUrl: b.url, serverKey: SHARED_SECRET_KEY,
         });
         // Every start's first look at the database on a connection of its own, already open, as on
         // separate nodes (a cold pool would let the first caller finish before the others connect).
@@ -214,7 +183,7 @@ await describePostgres('two Bedside processes on PostgreSQL and Redis', () => {
         for (const m of p.messages) if (!ackedBeforeKill.has(m.clientId)) await again.say(m.body, m.clientId);
         return again;
       }));
-      a = await spawnBedside(envA, portA);
+      a = await nodes.restartA();
 
       const burstPosts = () => slack.posts(SLACK.channelId).filter((p) => p.text.startsWith('Burst message'));
       await slack.waitFor(() => new Set(burstPosts().map((p) => p.text)).size === BURST, 30_000);
