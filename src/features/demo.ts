@@ -1,23 +1,31 @@
 /** The demo practice created on first start, so a newcomer sees the product before configuring it. */
-import { newId, newPublicKey } from '../domain/ids.ts';
 import type { Inbox, Organization } from '../domain/types.ts';
 import type { Store } from '../store/types.ts';
 import type { Actor } from './audit.ts';
-import { createPractice, DEFAULT_INBOX_SETTINGS } from './practices.ts';
+import { ensureChannelInbox } from './channel-inboxes.ts';
+import { createPractice } from './practices.ts';
 import type { StaffAuth } from './staff-auth.ts';
 
 export { DEFAULT_INBOX_SETTINGS } from './practices.ts';
 
 export const DEMO_OWNER_EMAIL = 'owner@demo.bedside.test';
+const DEMO_SLUG = 'demo';
 const SYSTEM: Actor = { type: 'system', id: null, orgId: null, ip: null };
 
 export async function seedDemoPractice(store: Store, auth: StaffAuth): Promise<{ org: Organization; inbox: Inbox } | undefined> {
   if ((await store.countOrganizations()) > 0) return undefined;
-  const { org, inbox } = await createPractice(store, auth, undefined, {
-    name: 'Riverside Family Practice (demo)', slug: 'demo', inboxName: 'Riverside Family Practice',
-    owner: { email: DEMO_OWNER_EMAIL, displayName: 'Demo Owner' },
-  }, SYSTEM);
-  return { org, inbox };
+  try {
+    const { org, inbox } = await createPractice(store, auth, undefined, {
+      name: 'Riverside Family Practice (demo)', slug: DEMO_SLUG, inboxName: 'Riverside Family Practice',
+      owner: { email: DEMO_OWNER_EMAIL, displayName: 'Demo Owner' },
+    }, SYSTEM);
+    return { org, inbox };
+  } catch (err) {
+    // Nodes starting together on an empty database all see no practice; the unique slug lets one
+    // create it, and the others start with the winner's (its owner link is printed by that node).
+    if (await store.findOrganizationBySlug(DEMO_SLUG)) return undefined;
+    throw err;
+  }
 }
 
 /** While the demo owner has not enrolled, every start prints a fresh enrolment link. */
@@ -28,29 +36,11 @@ export async function demoEnrolmentLink(store: Store, auth: StaffAuth): Promise<
 }
 
 /** With Twilio configured, the (first) practice gets an inbox for text messages. */
-export async function ensureSmsInbox(store: Store): Promise<Inbox | undefined> {
-  const org = (await store.listOrganizations())[0];
-  if (!org) return undefined;
-  const existing = (await store.listInboxes(org.id)).find((i) => i.channel === 'sms');
-  if (existing) return existing;
-  const inbox: Inbox = {
-    id: newId('ibx'), orgId: org.id, name: 'Text messages', channel: 'sms', publicKey: newPublicKey(),
-    settings: DEFAULT_INBOX_SETTINGS, createdAt: Date.now(),
-  };
-  await store.createInbox(inbox);
-  return inbox;
+export function ensureSmsInbox(store: Store): Promise<Inbox | undefined> {
+  return ensureChannelInbox(store, 'sms', 'Text messages');
 }
 
 /** With e-mail configured, the (first) practice gets an inbox for e-mail. */
-export async function ensureEmailInbox(store: Store): Promise<Inbox | undefined> {
-  const org = (await store.listOrganizations())[0];
-  if (!org) return undefined;
-  const existing = (await store.listInboxes(org.id)).find((i) => i.channel === 'email');
-  if (existing) return existing;
-  const inbox: Inbox = {
-    id: newId('ibx'), orgId: org.id, name: 'E-mail', channel: 'email', publicKey: newPublicKey(),
-    settings: DEFAULT_INBOX_SETTINGS, createdAt: Date.now(),
-  };
-  await store.createInbox(inbox);
-  return inbox;
+export function ensureEmailInbox(store: Store): Promise<Inbox | undefined> {
+  return ensureChannelInbox(store, 'email', 'E-mail');
 }
