@@ -47,7 +47,8 @@ async function publicKey(url: string): Promise<string> {
   return /data-inbox="([^"]+)"/.exec(html)?.[1] as string;
 }
 
-describe('restarts', () => {
+// Each test starts a real server process (twice, for a restart): on a busy machine that alone can take 20 s.
+describe('restarts', { timeout: 60_000 }, () => {
   it('a crash after Slack accepted the post, before it was recorded, does not post it twice', async () => {
     proc = await spawnBedside(env, port);
     const key = await publicKey(proc.url);
