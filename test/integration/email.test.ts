@@ -6,7 +6,7 @@ import { deflateRawSync } from 'node:zlib';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Conversation, Inbox } from '../../src/domain/types.ts';
-import { EMAIL, eventually, SLACK, STAFF, startHarness, storedMessages, type Harness } from '../support/harness.ts';
+import { EMAIL, eventually, SLACK, STAFF, startHarness, storedMessages, type Harness, slackThreadOf } from '../support/harness.ts';
 import { enrolStaff } from '../support/staff.ts';
 import type { SmtpSink } from '../support/smtp-sink.ts';
 import { WidgetClient } from '../support/widget-client.ts';
@@ -45,11 +45,7 @@ async function conversationOf(address: string): Promise<Conversation | undefined
   return contact && h.app.store.findLatestConversation(h.inbox.orgId, (await emailInbox()).id, contact.id);
 }
 
-async function threadOf(text: string): Promise<string> {
-  const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts && JSON.stringify(p.blocks).includes(text)));
-  await eventually(() => h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts));
-  return parent.ts;
-}
+const threadOf = (text: string) => slackThreadOf(h, text);
 
 const header = (raw: string, name: string) => new RegExp(`^${name}: (.*(?:\\r\\n[ \\t].*)*)`, 'im').exec(raw)?.[1]?.replace(/\r\n[ \t]+/g, ' ');
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, META, SLACK, STAFF, startHarness, storedMessages, type Harness } from '../support/harness.ts';
+import { eventually, META, SLACK, STAFF, startHarness, storedMessages, type Harness, slackThreadOf } from '../support/harness.ts';
 import { enrolStaff } from '../support/staff.ts';
 import type { MetaEmulator } from '../emulators/meta/index.ts';
 import type { TwilioEmulator } from '../emulators/twilio/index.ts';
@@ -14,11 +14,7 @@ beforeEach(async () => {
 });
 afterEach(async () => { await h.close(); });
 
-async function threadOf(text: string): Promise<string> {
-  const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts && JSON.stringify(p.blocks).includes(text)));
-  await eventually(() => h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts));
-  return parent.ts;
-}
+const threadOf = (text: string) => slackThreadOf(h, text);
 
 type Detail = { messages: Array<{ body: string; deliveryStatus: string | null; deliveryError: string | null; attachments?: Array<{ filename: string; contentType: string }> }> };
 

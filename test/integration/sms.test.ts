@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, SLACK, STAFF, startHarness, TWILIO, type Harness } from '../support/harness.ts';
+import { eventually, SLACK, STAFF, startHarness, TWILIO, type Harness, slackThreadOf } from '../support/harness.ts';
 import { enrolStaff } from '../support/staff.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 import { twilioSignature, type TwilioEmulator } from '../emulators/twilio/index.ts';
@@ -14,11 +14,7 @@ beforeEach(async () => {
 });
 afterEach(async () => { await h.close(); });
 
-async function threadOf(text: string): Promise<string> {
-  const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts && JSON.stringify(p.blocks).includes(text)));
-  await eventually(() => h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts));
-  return parent.ts;
-}
+const threadOf = (text: string) => slackThreadOf(h, text);
 
 describe('SMS through Twilio', () => {
   it('turns a signed text from a new number into a Slack thread, and the thread reply into a text to that number', async () => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, META, SLACK, STAFF, startHarness, storedMessages, type Harness } from '../support/harness.ts';
+import { eventually, META, SLACK, STAFF, startHarness, storedMessages, type Harness, slackThreadOf } from '../support/harness.ts';
 import { enrolStaff } from '../support/staff.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 import { hubSignature, type MetaEmulator } from '../emulators/meta/index.ts';
@@ -17,11 +17,7 @@ beforeEach(async () => {
 });
 afterEach(async () => { await h.close(); });
 
-async function threadOf(text: string): Promise<string> {
-  const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts && JSON.stringify(p.blocks).includes(text)));
-  await eventually(() => h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts));
-  return parent.ts;
-}
+const threadOf = (text: string) => slackThreadOf(h, text);
 
 type Detail = { messages: Array<{ id: number; body: string; deliveryStatus: string | null; deliveryError: string | null; attachments?: Array<{ id: string; filename: string; contentType: string }> }>; contact: { id: string; phone: string | null; channels: string[] } };
 

@@ -143,6 +143,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
+/** The ts of the Slack thread whose parent mentions `text`, once Bedside has recorded it. */
+export async function slackThreadOf(h: Harness, text: string): Promise<string> {
+  const parent = await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).find((p) => !p.thread_ts && JSON.stringify(p.blocks).includes(text)));
+  await eventually(() => h.app.store.findConversationBySlackThread(SLACK.channelId, parent.ts));
+  return parent.ts;
+}
+
 export async function eventually<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 5000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
