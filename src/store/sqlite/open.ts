@@ -25,7 +25,7 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
-  const store = new KyselyStore(db, 'sqlite', new FieldCrypto(masterKey));
+  const store = new KyselyStore(db, 'sqlite', new FieldCrypto(masterKey), { groupCommit: true });
   await store.migrate();
   return store;
 }
