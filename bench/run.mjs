@@ -423,8 +423,10 @@ function weight() {
 const PROTECTIONS = [
   'zod validation of every widget frame', 'per-visitor rate limit (burst 10, 1/s)', 'signed visitor tokens',
   'AES-256-GCM encryption of message bodies and contact names', 'keyed word index (HMAC) for search',
-  'durable outbox and transactional writes (SQLite WAL, synchronous=NORMAL)', 'staff socket authenticated by a TOTP-verified session, same-origin checked',
-  'audit records for sign-in and every staff API read that the product audits (search, conversation open)', 'security headers',
+  'exactly-once by clientId (unique key; a resend returns the stored message)',
+  'durable outbox and transactional writes (SQLite WAL, synchronous=NORMAL; group commit: each message in its own savepoint, acknowledged only after the shared COMMIT)',
+  'staff socket authenticated by a TOTP-verified session, same-origin checked; each event sent with the recipient\'s own list row (unread count)',
+  'audit records for sign-in and every staff API read that the product audits (search, conversation open)', 'security headers', 'pino logging at info',
 ];
 
 async function main() {

@@ -14,6 +14,7 @@ import type { ContactPatch, Store, StoreOps } from '../store/types.ts';
 import type { OrgEvent, VisitorEvent } from './events.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
 import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './attachments.ts';
+import { RecentMessages } from './recent-messages.ts';
 
 /** A new, open conversation of a contact in an inbox. */
 export function newConversation(inbox: Inbox, contactId: string, channel: ChannelKind, now: number): Conversation {
@@ -73,6 +74,8 @@ export interface ConversationServiceOptions {
 
 export class ConversationService {
   private readonly now: () => number;
+  /** New messages without attachments, as committed here: live sockets need not read them back. */
+  readonly recent = new RecentMessages();
 
   constructor(
     private readonly store: Store,
@@ -115,7 +118,7 @@ export class ConversationService {
         authorStaffId: null, authorName: null, body: bodyWithFiles(input.body, files), clientId: input.clientId ?? null,
         source: input.identity.channel, sourceId: input.sourceId ?? null, createdAt: now,
       });
-      if (!created) return { message, conversation, created, reopened };
+      if (!created) return { message, conversation, created, reopened, withFiles: false };
       for (const f of files.kept) {
         await tx.attachments.insert({ id: newId('att'), orgId, messageId: message.id, filename: f.filename, contentType: f.contentType, data: f.data, createdAt: now });
       }
@@ -136,10 +139,11 @@ export class ConversationService {
         });
         if (reopened) await this.enqueueSlackUpdate(tx, conversation);
       }
-      return { message, conversation, created, reopened };
+      return { message, conversation, created, reopened, withFiles: files.kept.length > 0 };
     });
 
     if (result.created) {
+      if (!result.withFiles) this.recent.remember({ message: result.message, conversation: result.conversation });
       this.options.metrics?.messageRecorded(input.identity.channel, 'in');
       this.options.onJobsQueued();
       await this.publishOrg(orgId, { type: 'message.created', conversationId: result.conversation.id, messageId: result.message.id });
@@ -180,6 +184,7 @@ export class ConversationService {
       return { message, created };
     });
     if (result.created) {
+      this.recent.remember({ message: result.message, conversation });
       // Internal notes never leave the practice: only replies count as messages out.
       if (!input.internal) this.options.metrics?.messageRecorded(conversation.channel, 'out');
       this.options.onJobsQueued();

@@ -157,9 +157,12 @@ export class KyselyInboxOps implements InboxStoreOps {
       .where('c.orgId', '=', orgId);
   }
 
-  private async toRow(r: Record<string, unknown>): Promise<ConversationRow> {
+  private async toRow(r: Record<string, unknown>, known?: { id: number; body: string }): Promise<ConversationRow> {
     const c = toConversation(r as never);
     const previewId = r.previewId == null ? undefined : Number(r.previewId);
+    if (previewId !== undefined && previewId === known?.id) {
+      return { ...(await this.toRow({ ...r, previewId: null })), preview: known.body.slice(0, 140) };
+    }
     // The preview is the newest message's sealed body, opened with that message's id.
     const previewBody = previewId === undefined ? undefined
       : (await this.db.selectFrom('messages').select('body').where('id', '=', previewId).executeTakeFirst())?.body;
@@ -188,9 +191,9 @@ export class KyselyInboxOps implements InboxStoreOps {
     return Promise.all(rows.map((r) => this.toRow(r)));
   }
 
-  async conversationRow(orgId: string, staffId: string, id: string): Promise<ConversationRow | undefined> {
+  async conversationRow(orgId: string, staffId: string, id: string, known?: { id: number; body: string }): Promise<ConversationRow | undefined> {
     const r = await this.rowQuery(orgId, staffId).where('c.id', '=', id).executeTakeFirst();
-    return r && this.toRow(r);
+    return r && this.toRow(r, known);
   }
 
   async countConversations(orgId: string, staffId: string) {

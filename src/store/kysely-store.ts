@@ -20,6 +20,7 @@ import { SYSTEM_KEY_OWNER, type FieldCrypto } from './field-crypto.ts';
 import type { MasterKey } from '../security/master-key.ts';
 import { normalizeEmail, normalizePhone, searchTerms } from '../domain/normalize.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { GroupCommit } from './sqlite/group-commit.ts';
 import type {
   ContactPatch, ConversationPatch, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
 } from './types.ts';
@@ -335,8 +336,12 @@ class KyselyOps implements StoreOps {
 }
 
 export class KyselyStore extends KyselyOps implements Store {
-  constructor(private readonly root: Kysely<Database>, readonly dialect: Dialect, crypto: FieldCrypto) {
+  private readonly grouped: GroupCommit<StoreOps> | undefined;
+
+  /** `groupCommit` (SQLite): transactions that queue up share one COMMIT (see sqlite/group-commit.ts). */
+  constructor(private readonly root: Kysely<Database>, readonly dialect: Dialect, crypto: FieldCrypto, options: { groupCommit?: boolean } = {}) {
     super(root, dialect, crypto);
+    this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto)) : undefined;
   }
 
   async migrate(): Promise<void> {
@@ -349,6 +354,7 @@ export class KyselyStore extends KyselyOps implements Store {
   }
 
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
+    if (this.grouped) return this.grouped.run(fn);
     return this.root.transaction().execute((trx) => fn(new KyselyOps(trx, this.dialect, this.crypto)));
   }
 

@@ -57,7 +57,8 @@ export interface ConversationRow extends Conversation {
 
 export interface InboxStoreOps {
   listConversations(q: ConversationListQuery): Promise<ConversationRow[]>;
-  conversationRow(orgId: string, staffId: string, id: string): Promise<ConversationRow | undefined>;
+  /** `known`: a message the caller already holds opened; if it is the preview, it is not read again. */
+  conversationRow(orgId: string, staffId: string, id: string, known?: { id: number; body: string }): Promise<ConversationRow | undefined>;
   countConversations(orgId: string, staffId: string): Promise<{ open: number; mine: number; unassigned: number; resolved: number }>;
   /** The contact's messages across all their conversations (every channel), newest `limit` before `beforeId`, oldest first. */
   contactHistory(orgId: string, contactId: string, limit: number, beforeId?: number): Promise<Array<Message & { channel: ChannelKind }>>;

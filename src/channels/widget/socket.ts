@@ -212,9 +212,11 @@ class WidgetConnection {
       // One at a time, so a reply and the typing "off" after it arrive in the order they happened.
       live = live.then(async () => {
         if (e.type === 'message') {
-          const m = await this.deps.store.getMessage(this.inbox.orgId, e.messageId);
+          // Just committed on this node: as written; otherwise from the store.
+          const recent = this.deps.conversations.recent.get(this.inbox.orgId, e.messageId);
+          const m = recent?.message ?? await this.deps.store.getMessage(this.inbox.orgId, e.messageId);
           // The topic is this contact's; the check keeps a stray event from showing another's message.
-          const c = m && await this.deps.store.getConversation(this.inbox.orgId, m.conversationId);
+          const c = recent?.conversation ?? (m && await this.deps.store.getConversation(this.inbox.orgId, m.conversationId));
           if (m && m.kind === 'message' && c?.contactId === contact.id) this.send({ type: 'message', message: toWidgetMessage(m) });
         } else if (e.type === 'typing') {
           this.send({ type: 'typing', on: e.on, ...(e.name ? { name: e.name } : {}) });

@@ -77,13 +77,19 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
         if (event.who === 'contact' || event.staffId !== staffId) send(event);
         return;
       }
-      if (event.type === 'message.created' || event.type === 'message.updated') {
+      // A message this node just committed (no files) is sent as written, not read back; a
+      // change to one (delivery status, files fetched later) always comes from the store.
+      const recent = event.type === 'message.created' ? deps.conversations.recent.get(orgId, event.messageId) : undefined;
+      if (recent) {
+        send({ type: event.type, conversationId: recent.conversation.id, message: toApiMessage(recent.message, recent.conversation.channel) });
+      } else if (event.type === 'message.created' || event.type === 'message.updated') {
         const m = await store.getMessage(orgId, event.messageId);
         const c = m && await store.getConversation(orgId, m.conversationId);
         if (m && c) send({ type: event.type, conversationId: c.id, message: toApiMessage(m, c.channel, await store.attachments.listForMessages(c.orgId, [m.id])) });
         if (event.type === 'message.updated') return;
       }
-      const row = await store.inbox.conversationRow(orgId, staffId, event.conversationId);
+      const known = recent && recent.message.kind === 'message' ? { id: recent.message.id, body: recent.message.body } : undefined;
+      const row = await store.inbox.conversationRow(orgId, staffId, event.conversationId, known);
       if (row) send({ type: 'conversation.updated', conversation: toSummary(row) });
     }).catch(() => undefined);
   });

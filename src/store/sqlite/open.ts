@@ -22,10 +22,17 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   sqlite.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only a power loss can drop the last commit.
   sqlite.pragma('synchronous = NORMAL');
+  // Checkpoints (copying the WAL back into the file, with an fsync) every ~40 MB instead of every
+  // ~4 MB: the pages every message touches (indexes' last leaves, the conversation) are copied once
+  // per checkpoint, not once per few hundred messages. Commits were the costliest statement under
+  // load. Durability is unchanged: a committed transaction is in the WAL either way.
+  sqlite.pragma('wal_autocheckpoint = 10000');
+  // 16 MB of page cache (default 2 MB): the word index is written at random places.
+  sqlite.pragma('cache_size = -16000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
-  const store = new KyselyStore(db, 'sqlite', new FieldCrypto(masterKey));
+  const store = new KyselyStore(db, 'sqlite', new FieldCrypto(masterKey), { groupCommit: true });
   await store.migrate();
   return store;
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { testMasterKey } from '../../../test/support/keys.ts';
+import { openSqliteStore } from './open.ts';
+
+const org = (id: string) => ({ id, name: id, slug: id, createdAt: 1 });
+
+describe('SQLite group commit', () => {
+  it('keeps each transaction of a group atomic on its own: one failing leaves the others committed', async () => {
+    const store = await openSqliteStore(':memory:', testMasterKey());
+    const spy: string[] = [];
+    const runs = ['a', 'b', 'c', 'd'].map((id) => store.transaction(async (tx) => {
+      await tx.createOrganization(org(`org_${id}`));
+      spy.push(id);
+      // Two writes, then a failure: neither of "c"'s writes may survive.
+      if (id === 'c') {
+        await tx.createOrganization(org(`org_${id}2`));
+        throw new Error('c fails');
+      }
+      return id;
+    }));
+    const settled = await Promise.allSettled(runs);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ message: 'c fails' });
+    expect(spy).toEqual(['a', 'b', 'c', 'd']);
+    const slugs = (await store.listOrganizations()).map((o) => o.slug).sort();
+    expect(slugs).toEqual(['org_a', 'org_b', 'org_d']);
+    await store.close();
+  });
+
+  it('undoes only the failing caller\'s writes when SQLite refuses one of its statements', async () => {
+    const store = await openSqliteStore(':memory:', testMasterKey());
+    await store.transaction(async (tx) => tx.createOrganization(org('org_first')));
+    const runs = [
+      store.transaction(async (tx) => tx.createOrganization(org('org_x'))),
+      store.transaction(async (tx) => {
+        await tx.createOrganization(org('org_y'));
+        await tx.createInbox({ id: 'ib_1', orgId: 'org_missing', name: 'W', channel: 'web', publicKey: 'pk', settings: {} as never, createdAt: 1 });
+      }),
+    ];
+    const settled = await Promise.allSettled(runs);
+    // The inbox insert breaks a foreign key: org_y, written just before it, goes with it.
+    expect(settled[0]?.status).toBe('fulfilled');
+    expect(settled[1]?.status).toBe('rejected');
+    expect((await store.listOrganizations()).map((o) => o.slug).sort()).toEqual(['org_first', 'org_x']);
+    await store.close();
+  });
+});
