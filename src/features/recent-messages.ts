@@ -11,22 +11,33 @@ export interface RecentMessage {
  * back from the store and open it again, once per event and recipient. A subscriber on the node
  * that wrote the message finds it here instead; other nodes, and anything older, fall back to the
  * store. Only what cannot change after the commit is used from here (a new message's text, its
- * conversation's id, contact and channel); status changes still come from the store. Bounded,
- * oldest out first; it holds what the process held in memory a moment before anyway.
+ * conversation's id, contact and channel); status changes still come from the store.
+ * Bounded in count and in time: decrypted text is kept only for the few seconds the live fan-out
+ * needs, not for as long as an idle node happens to run.
  */
 export class RecentMessages {
-  private readonly byId = new Map<number, RecentMessage>();
+  private readonly byId = new Map<number, RecentMessage & { at: number }>();
 
-  constructor(private readonly max = 2000) {}
+  constructor(private readonly max = 2000, private readonly ttlMs = 10_000, private readonly now: () => number = Date.now) {}
 
   remember(entry: RecentMessage): void {
-    this.byId.set(entry.message.id, entry);
-    if (this.byId.size > this.max) this.byId.delete(this.byId.keys().next().value as number);
+    const at = this.now();
+    this.byId.set(entry.message.id, { ...entry, at });
+    // Oldest first (insertion order): drop the expired and anything over the count.
+    for (const [id, e] of this.byId) {
+      if (this.byId.size <= this.max && at - e.at <= this.ttlMs) break;
+      this.byId.delete(id);
+    }
   }
 
-  /** The entry, only when it belongs to this organization. */
+  /** The entry, only when it belongs to this organization and is still fresh. */
   get(orgId: string, messageId: number): RecentMessage | undefined {
     const e = this.byId.get(messageId);
-    return e && e.message.orgId === orgId ? e : undefined;
+    if (!e || e.message.orgId !== orgId) return undefined;
+    if (this.now() - e.at > this.ttlMs) {
+      this.byId.delete(messageId);
+      return undefined;
+    }
+    return { message: e.message, conversation: e.conversation };
   }
 }
