@@ -1,7 +1,7 @@
 /**
  * Scenario 4's history: realistic rows written straight into Bedside's SQLite file while Bedside is
  * stopped, through the same FieldCrypto the app uses, so every body and name is sealed with the
- * practice's data key (AAD org|table|column|row) and every word has its keyed blind-index row.
+ * practice's data key (AAD org|table|column|row) and every word is in the keyed word index.
  * Only the cheap parts are shortcut: one transaction, prepared statements, and the HMAC of each
  * vocabulary word computed once.
  *
@@ -58,7 +58,7 @@ const seal = (table, column, rowId, text) => `e1.${version}.${gcmSeal(key, Buffe
 // Each vocabulary word's blind index, once.
 const termsOf = [];
 for (const s of GROWTH_SENTENCES) {
-  termsOf.push(await Promise.all(searchTerms(s).map((w) => crypto.index(db, org.id, 'term', w))));
+  termsOf.push([...new Set(await Promise.all(searchTerms(s).map((w) => crypto.index(db, org.id, 'term', w))))].join(' '));
 }
 
 const insContact = sqlite.prepare('INSERT INTO contacts (id, org_id, display_name, email, phone, created_at, updated_at) VALUES (?, ?, ?, NULL, NULL, ?, ?)');
@@ -68,7 +68,8 @@ const insConversation = sqlite.prepare(`INSERT INTO conversations (id, org_id, i
   VALUES (?, ?, ?, ?, 'web', ?, ?, NULL, NULL, NULL, ?, ?, ?, ?, ?)`);
 const insMessage = sqlite.prepare(`INSERT INTO messages (id, org_id, conversation_id, direction, kind, author_type, author_staff_id,
   author_name, body, client_id, source, source_id, created_at) VALUES (?, ?, ?, ?, 'message', ?, ?, ?, ?, ?, ?, ?, ?)`);
-const insTerm = sqlite.prepare('INSERT OR IGNORE INTO message_terms (org_id, term, message_id) VALUES (?, ?, ?)');
+// SQLite's word index (src/store/sqlite/deferred-terms.ts): one FTS5 row of keyed terms per message.
+const insTerms = sqlite.prepare('INSERT INTO message_term_index (rowid, terms) VALUES (?, ?)');
 
 let nextId = Number(sqlite.prepare('SELECT coalesce(max(id), 0) AS m FROM messages').get().m) + 1;
 // History spread over the past year, oldest conversations first; all of it older than live traffic.
@@ -106,11 +107,13 @@ for (let start = from; start < to; start += BATCH) {
         insMessage.run(m.id, org.id, r.convId, m.inbound ? 'in' : 'out', m.inbound ? 'contact' : 'staff', m.inbound ? null : staff.id,
           m.inbound ? null : staff.display_name, m.body, m.inbound ? `seed${m.id}` : null, m.inbound ? 'web' : 'inbox',
           m.inbound ? null : `seed:${m.id}`, m.at);
-        for (const t of termsOf[m.s]) insTerm.run(org.id, t, m.id);
+        insTerms.run(m.id, termsOf[m.s]);
       }
     }
   })();
 }
+// Everything written here is indexed: the indexer resumes after it.
+sqlite.prepare("UPDATE search_index_progress SET through_message_id = (SELECT max(id) FROM messages) WHERE name = 'terms'").run();
 sqlite.pragma('wal_checkpoint(TRUNCATE)');
 const count = sqlite.prepare('SELECT count(*) AS n FROM messages').get().n;
 await db.destroy();

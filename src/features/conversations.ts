@@ -50,6 +50,12 @@ export interface PatientMessageInput {
    * them whatever the identity says, e.g. an answer to a Messenger notice given through the link.
    */
   contactId?: string;
+  /**
+   * Whom this identity resolved to earlier on the same connection (the widget's socket). When that
+   * contact still has a conversation in this inbox, the identity look-up is skipped; a merged or
+   * erased contact has none, and the identity decides as usual.
+   */
+  lastContactId?: string;
 }
 
 export interface StaffReplyInput {
@@ -104,21 +110,24 @@ export class ConversationService {
     const orgId = inbox.orgId;
     const result = await this.store.transaction(async (tx) => {
       const now = this.now();
-      const known = input.contactId ? await tx.getContact(orgId, input.contactId) : undefined;
-      if (input.contactId && !known) throw new Error('contact not found');
-      const contact = known ?? await this.findOrCreateContact(tx, orgId, input.identity, input.profile, input.linkByAddress);
-      let conversation = await tx.findLatestConversation(orgId, inbox.id, contact.id);
-      let reopened = false;
+      let conversation = input.lastContactId && !input.contactId
+        ? await tx.findLatestConversation(orgId, inbox.id, input.lastContactId)
+        : undefined;
       if (!conversation) {
-        conversation = await this.createConversation(tx, inbox, contact, input.identity.channel, now);
+        const known = input.contactId ? await tx.getContact(orgId, input.contactId) : undefined;
+        if (input.contactId && !known) throw new Error('contact not found');
+        const contact = known ?? await this.findOrCreateContact(tx, orgId, input.identity, input.profile, input.linkByAddress);
+        conversation = await tx.findLatestConversation(orgId, inbox.id, contact.id)
+          ?? await this.createConversation(tx, inbox, contact, input.identity.channel, now);
       }
+      let reopened = false;
       const files = screenAll(this.options.attachmentPolicy ?? { maxBytes: 0, allowedTypes: new Set() }, input.attachments ?? []);
       const { message, created } = await tx.insertMessage({
         orgId, conversationId: conversation.id, direction: 'in', kind: 'message', authorType: 'contact',
         authorStaffId: null, authorName: null, body: bodyWithFiles(input.body, files), clientId: input.clientId ?? null,
         source: input.identity.channel, sourceId: input.sourceId ?? null, createdAt: now,
       });
-      if (!created) return { message, conversation, created, reopened, withFiles: false };
+      if (!created) return { message, conversation, created, reopened, withFiles: false, jobsQueued: false };
       for (const f of files.kept) {
         await tx.attachments.insert({ id: newId('att'), orgId, messageId: message.id, filename: f.filename, contentType: f.contentType, data: f.data, createdAt: now });
       }
@@ -132,20 +141,22 @@ export class ConversationService {
       await tx.updateConversation(orgId, conversation.id, patch);
       conversation = { ...conversation, ...patch };
 
-      if (this.options.slackEnabledFor(orgId)) {
+      const jobsQueued = this.options.slackEnabledFor(orgId);
+      if (jobsQueued) {
         await tx.enqueueJob({
           orgId, kind: jobKinds.slackPost, payload: { conversationId: conversation.id, messageId: message.id },
           queueKey: queueKeys.slack(conversation.id), dedupeKey: `${jobKinds.slackPost}:${message.id}`,
         });
         if (reopened) await this.enqueueSlackUpdate(tx, conversation);
       }
-      return { message, conversation, created, reopened, withFiles: files.kept.length > 0 };
+      return { message, conversation, created, reopened, withFiles: files.kept.length > 0, jobsQueued };
     });
 
     if (result.created) {
       if (!result.withFiles) this.recent.remember({ message: result.message, conversation: result.conversation });
       this.options.metrics?.messageRecorded(input.identity.channel, 'in');
-      this.options.onJobsQueued();
+      // Waking the worker for nothing costs a job-table scan per message.
+      if (result.jobsQueued) this.options.onJobsQueued();
       await this.publishOrg(orgId, { type: 'message.created', conversationId: result.conversation.id, messageId: result.message.id });
       await this.publishVisitor(result.conversation, { type: 'message', messageId: result.message.id });
       if (result.reopened) await this.publishConversation(result.conversation);

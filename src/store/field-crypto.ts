@@ -176,7 +176,12 @@ export class FieldCrypto {
 
   /** Keyed blind index of an already-normalised value, for equality look-ups. */
   async index(db: Db, orgId: string, purpose: string, value: string): Promise<string> {
+    return (await this.indexer(db, orgId, purpose))(value);
+  }
+
+  /** `index` for many values of one purpose: the key is looked up once. */
+  async indexer(db: Db, orgId: string, purpose: string): Promise<(value: string) => string> {
     const { key } = await this.key(db, orgId, 'index');
-    return createHmac('sha256', key).update(`${purpose}\u0000${value}`).digest('hex').slice(0, 40);
+    return (value) => createHmac('sha256', key).update(`${purpose}\u0000${value}`).digest('hex').slice(0, 40);
   }
 }

@@ -12,6 +12,7 @@ import type {
 import { toConversation, toMessage } from './rows.ts';
 import type { FieldCrypto } from './field-crypto.ts';
 import { searchTerms } from '../domain/normalize.ts';
+import { PreparedQuery } from './prepared.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -136,26 +137,42 @@ export class KyselyAuthOps implements AuthStoreOps {
   }
 }
 
-export class KyselyInboxOps implements InboxStoreOps {
-  constructor(private readonly db: Db, private readonly crypto: FieldCrypto) {}
+/** SQLite's word index (sqlite/deferred-terms.ts), as search uses it. */
+export interface DeferredTermSearch {
+  catchUp(): Promise<void>;
+  search(db: Db, hashed: string[], limit: number): Promise<number[]>;
+}
 
-  private rowQuery(orgId: string, staffId: string) {
-    return this.db.selectFrom('conversations as c')
-      .innerJoin('inboxes as i', 'i.id', 'c.inboxId')
-      .innerJoin('contacts as ct', 'ct.id', 'c.contactId')
-      .leftJoin('staff as s', 's.id', 'c.assigneeId')
-      .leftJoin('conversationReads as r', (j) => j.onRef('r.conversationId', '=', 'c.id').on('r.staffId', '=', staffId))
-      .selectAll('c')
-      .select((eb) => [
-        'i.name as inboxName', 'ct.displayName as contactName', 's.displayName as assigneeName',
-        eb.selectFrom('messages as m').select((e) => e.fn.countAll<number>().as('n'))
-          .whereRef('m.conversationId', '=', 'c.id').where('m.direction', '=', 'in')
-          .where('m.id', '>', sql<number>`coalesce(${sql.ref('r.lastReadMessageId')}, 0)`).as('unreadCount'),
-        eb.selectFrom('messages as m').select('m.id').whereRef('m.conversationId', '=', 'c.id')
-          .where('m.kind', '=', 'message').orderBy('m.id', 'desc').limit(1).as('previewId'),
-      ])
-      .where('c.orgId', '=', orgId);
-  }
+/** Conversation list rows as one staff member sees them: their own unread count, the newest message's id for the preview. */
+function rowQuery(db: Db, orgId: string, staffId: string) {
+  return db.selectFrom('conversations as c')
+    .innerJoin('inboxes as i', 'i.id', 'c.inboxId')
+    .innerJoin('contacts as ct', 'ct.id', 'c.contactId')
+    .leftJoin('staff as s', 's.id', 'c.assigneeId')
+    .leftJoin('conversationReads as r', (j) => j.onRef('r.conversationId', '=', 'c.id').on('r.staffId', '=', staffId))
+    .selectAll('c')
+    .select((eb) => [
+      'i.name as inboxName', 'ct.displayName as contactName', 's.displayName as assigneeName',
+      eb.selectFrom('messages as m').select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('m.conversationId', '=', 'c.id').where('m.direction', '=', 'in')
+        .where('m.id', '>', sql<number>`coalesce(${sql.ref('r.lastReadMessageId')}, 0)`).as('unreadCount'),
+      eb.selectFrom('messages as m').select('m.id').whereRef('m.conversationId', '=', 'c.id')
+        .where('m.kind', '=', 'message').orderBy('m.id', 'desc').limit(1).as('previewId'),
+    ])
+    .where('c.orgId', '=', orgId);
+}
+
+/** The row of one conversation: sent to every signed-in staff member with every new message. */
+const oneRow = new PreparedQuery<{ orgId: string; staffId: string; id: string }, Record<string, unknown>>(
+  (db, arg) => rowQuery(db, arg('orgId'), arg('staffId')).where('c.id', '=', arg('id')),
+);
+
+export class KyselyInboxOps implements InboxStoreOps {
+  /** `termIndex`: SQLite's word index, written behind the messages (else `message_terms`, written with them). */
+  constructor(
+    private readonly db: Db, private readonly dialect: string, private readonly crypto: FieldCrypto,
+    private readonly termIndex?: DeferredTermSearch,
+  ) {}
 
   private async toRow(r: Record<string, unknown>, known?: { id: number; body: string }): Promise<ConversationRow> {
     const c = toConversation(r as never);
@@ -176,7 +193,7 @@ export class KyselyInboxOps implements InboxStoreOps {
   }
 
   async listConversations(q: ConversationListQuery): Promise<ConversationRow[]> {
-    let query = this.rowQuery(q.orgId, q.staffId);
+    let query = rowQuery(this.db, q.orgId, q.staffId);
     if (q.status !== 'all') query = query.where('c.status', '=', q.status);
     if (q.assignee === 'me') query = query.where('c.assigneeId', '=', q.staffId);
     if (q.assignee === 'unassigned') query = query.where('c.assigneeId', 'is', null);
@@ -192,7 +209,7 @@ export class KyselyInboxOps implements InboxStoreOps {
   }
 
   async conversationRow(orgId: string, staffId: string, id: string, known?: { id: number; body: string }): Promise<ConversationRow | undefined> {
-    const r = await this.rowQuery(orgId, staffId).where('c.id', '=', id).executeTakeFirst();
+    const [r] = await oneRow.rows(this.db, this.dialect, { orgId, staffId, id });
     return r && this.toRow(r, known);
   }
 
@@ -221,24 +238,32 @@ export class KyselyInboxOps implements InboxStoreOps {
   async searchMessages(orgId: string, text: string, limit: number) {
     const terms = searchTerms(text, 10);
     if (terms.length === 0) return [];
-    const hashed = await Promise.all(terms.map((t) => this.crypto.index(this.db, orgId, 'term', t)));
-    // Walk the first word's postings newest first and probe the others by primary key, stopping at
-    // `limit` hits: the cost follows the page size, not how many messages ever used the word.
-    const [first, ...rest] = [...new Set(hashed)];
-    let q = this.db.selectFrom('messageTerms as t0').select('t0.messageId')
-      .where('t0.orgId', '=', orgId).where('t0.term', '=', first as string);
-    for (const term of rest) {
-      q = q.where((eb) => eb.exists(eb.selectFrom('messageTerms as tn').select(eb.lit(1).as('one'))
-        .where('tn.orgId', '=', orgId).where('tn.term', '=', term).whereRef('tn.messageId', '=', 't0.messageId')));
+    const hmac = await this.crypto.indexer(this.db, orgId, 'term');
+    const hashed = [...new Set(terms.map(hmac))];
+    let ids: number[];
+    if (this.termIndex) {
+      // Search never misses a message already stored, indexed or not yet.
+      await this.termIndex.catchUp();
+      ids = await this.termIndex.search(this.db, hashed, limit);
+    } else {
+      // Walk the first word's postings newest first and probe the others by primary key, stopping
+      // at `limit` hits: the cost follows the page size, not how many messages ever used the word.
+      const [first, ...rest] = hashed;
+      let q = this.db.selectFrom('messageTerms as t0').select('t0.messageId')
+        .where('t0.orgId', '=', orgId).where('t0.term', '=', first as string);
+      for (const term of rest) {
+        q = q.where((eb) => eb.exists(eb.selectFrom('messageTerms as tn').select(eb.lit(1).as('one'))
+          .where('tn.orgId', '=', orgId).where('tn.term', '=', term).whereRef('tn.messageId', '=', 't0.messageId')));
+      }
+      ids = (await q.orderBy('t0.messageId', 'desc').limit(limit).execute()).map((i) => Number(i.messageId));
     }
-    const ids = await q.orderBy('t0.messageId', 'desc').limit(limit).execute();
     if (ids.length === 0) return [];
     // By primary key alone: with `org_id = ?` beside the IN list, SQLite without statistics walks
     // the practice's whole (org_id, created_at) index instead (half a second at a million
     // messages). The ids come from this practice's own word index; the filter below keeps it so.
     const rows = await this.db.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversationId')
       .selectAll('m').select('c.channel as channel')
-      .where('m.id', 'in', ids.map((i) => Number(i.messageId))).orderBy('m.id', 'desc').execute();
+      .where('m.id', 'in', ids).orderBy('m.id', 'desc').execute();
     return Promise.all(rows.filter((r) => r.orgId === orgId).map(async (r) => {
       const m = toMessage(r);
       return { ...m, body: await this.crypto.open(this.db, orgId, 'messages', 'body', m.id, m.body), channel: r.channel as ChannelKind };

@@ -18,9 +18,12 @@ import { KyselySlackOps } from './kysely-slack.ts';
 import { KyselyIdentityOps } from './kysely-identities.ts';
 import { SYSTEM_KEY_OWNER, type FieldCrypto } from './field-crypto.ts';
 import type { MasterKey } from '../security/master-key.ts';
-import { normalizeEmail, normalizePhone, searchTerms } from '../domain/normalize.ts';
+import { normalizeEmail, normalizePhone } from '../domain/normalize.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { GroupCommit } from './sqlite/group-commit.ts';
+import { DeferredTermIndex } from './sqlite/deferred-terms.ts';
+import { writeMessageTerms } from './term-index.ts';
+import { PreparedQuery } from './prepared.ts';
 import type {
   ContactPatch, ConversationPatch, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
 } from './types.ts';
@@ -38,6 +41,26 @@ const toStaff = (r: Selectable<Database['staff']>): Staff => ({
   id: r.id, orgId: r.orgId, displayName: r.displayName, slackUserId: r.slackUserId,
 });
 
+/** The statements every patient message runs, compiled once (see prepared.ts). */
+const latestConversation = new PreparedQuery<{ orgId: string; contactId: string; inboxId: string }, Selectable<Database['conversations']>>(
+  (db, arg) => db.selectFrom('conversations').selectAll()
+    .where('orgId', '=', arg('orgId')).where('contactId', '=', arg('contactId')).where('inboxId', '=', arg('inboxId'))
+    .orderBy('createdAt', 'desc').limit(1),
+);
+const insertMessageRow = new PreparedQuery<NewMessage, { id: number }>(
+  (db, arg, m) => db.insertInto('messages')
+    .values(Object.fromEntries(Object.keys(m).map((k) => [k, k === 'body' ? '' : arg(k as keyof NewMessage)])) as NewMessage)
+    .onConflict((oc) => oc.doNothing()).returning('id'),
+);
+const sealMessageBody = new PreparedQuery<{ id: number; body: string }, never>(
+  (db, arg) => db.updateTable('messages').set({ body: arg('body') }).where('id', '=', arg('id')),
+);
+const updateConversationRow = new PreparedQuery<ConversationPatch & { orgId: string; id: string }, never>(
+  (db, arg, p) => db.updateTable('conversations')
+    .set(Object.fromEntries(Object.keys(p).filter((k) => k !== 'orgId' && k !== 'id').map((k) => [k, arg(k as keyof ConversationPatch)])))
+    .where('orgId', '=', arg('orgId')).where('id', '=', arg('id')),
+);
+
 /** The queries, bound to either the root connection or an open transaction. */
 class KyselyOps implements StoreOps {
   readonly auth: KyselyAuthOps;
@@ -49,9 +72,12 @@ class KyselyOps implements StoreOps {
   readonly slack: KyselySlackOps;
   readonly identities: KyselyIdentityOps;
 
-  constructor(protected readonly db: Db, dialect: Dialect, protected readonly crypto: FieldCrypto) {
+  /** `terms`: the word index is written behind the messages by this indexer, not with each one. */
+  constructor(
+    protected readonly db: Db, readonly dialect: Dialect, protected readonly crypto: FieldCrypto, protected readonly terms?: DeferredTermIndex,
+  ) {
     this.auth = new KyselyAuthOps(db);
-    this.inbox = new KyselyInboxOps(db, crypto);
+    this.inbox = new KyselyInboxOps(db, dialect, crypto, terms);
     this.audit = new KyselyAuditOps(db, dialect);
     this.records = new KyselyRecordsOps(db, crypto);
     this.email = new KyselyEmailOps(db, crypto);
@@ -237,9 +263,7 @@ class KyselyOps implements StoreOps {
   }
 
   async findLatestConversation(orgId: string, inboxId: string, contactId: string): Promise<Conversation | undefined> {
-    const r = await this.db.selectFrom('conversations').selectAll()
-      .where('orgId', '=', orgId).where('contactId', '=', contactId).where('inboxId', '=', inboxId)
-      .orderBy('createdAt', 'desc').limit(1).executeTakeFirst();
+    const [r] = await latestConversation.rows(this.db, this.dialect, { orgId, contactId, inboxId });
     return r && toConversation(r);
   }
 
@@ -250,26 +274,22 @@ class KyselyOps implements StoreOps {
   }
 
   async updateConversation(orgId: string, id: string, patch: ConversationPatch): Promise<void> {
-    await this.db.updateTable('conversations').set(patch).where('orgId', '=', orgId).where('id', '=', id).execute();
+    const fields = Object.keys(patch).filter((k) => patch[k as keyof ConversationPatch] !== undefined);
+    if (fields.length === 0) return;
+    const defined = Object.fromEntries(fields.map((k) => [k, patch[k as keyof ConversationPatch]])) as ConversationPatch;
+    await updateConversationRow.execute(this.db, this.dialect, { ...defined, orgId, id }, fields.sort().join(','));
   }
 
   async insertMessage(m: NewMessage): Promise<{ message: Message; created: boolean }> {
     // The row id is part of the ciphertext's associated data, so the body is sealed once the id
     // exists: insert with an empty body, then seal, in the caller's transaction.
-    const inserted = await this.db.insertInto('messages').values({ ...m, body: '' })
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
-      .executeTakeFirst();
+    const given = Object.keys(m).filter((k) => m[k as keyof NewMessage] !== undefined).sort();
+    const row = Object.fromEntries(given.map((k) => [k, m[k as keyof NewMessage]])) as NewMessage;
+    const [inserted] = await insertMessageRow.rows(this.db, this.dialect, row, given.join(','));
     if (inserted) {
       const id = Number(inserted.id);
-      await this.db.updateTable('messages').set({ body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) })
-        .where('id', '=', id).execute();
-      const terms = searchTerms(m.body);
-      if (terms.length) {
-        const hashed = await Promise.all(terms.map((t) => this.crypto.index(this.db, m.orgId, 'term', t)));
-        await this.db.insertInto('messageTerms').values([...new Set(hashed)].map((term) => ({ orgId: m.orgId, term, messageId: id })))
-          .onConflict((oc) => oc.doNothing()).execute();
-      }
+      await sealMessageBody.execute(this.db, this.dialect, { id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) });
+      if (!this.terms) await writeMessageTerms(this.db, this.crypto, [{ id, orgId: m.orgId, body: m.body }]);
       return { message: { deliveryStatus: null, deliveryError: null, ...m, id }, created: true };
     }
     let q = this.db.selectFrom('messages').selectAll().where('orgId', '=', m.orgId);
@@ -338,10 +358,18 @@ class KyselyOps implements StoreOps {
 export class KyselyStore extends KyselyOps implements Store {
   private readonly grouped: GroupCommit<StoreOps> | undefined;
 
-  /** `groupCommit` (SQLite): transactions that queue up share one COMMIT (see sqlite/group-commit.ts). */
-  constructor(private readonly root: Kysely<Database>, readonly dialect: Dialect, crypto: FieldCrypto, options: { groupCommit?: boolean } = {}) {
-    super(root, dialect, crypto);
-    this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto)) : undefined;
+  /**
+   * SQLite only (one writer): `groupCommit`, transactions that queue up share one COMMIT (see
+   * sqlite/group-commit.ts); `deferredTerms`, the word index is written in batches behind the
+   * messages (see sqlite/deferred-terms.ts).
+   */
+  constructor(
+    private readonly root: Kysely<Database>, override readonly dialect: Dialect, crypto: FieldCrypto,
+    private readonly options: { groupCommit?: boolean; deferredTerms?: boolean; beforeClose?: () => Promise<void> } = {},
+  ) {
+    const terms = options.deferredTerms ? new DeferredTermIndex(root, crypto) : undefined;
+    super(root, dialect, crypto, terms);
+    this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms)) : undefined;
   }
 
   async migrate(): Promise<void> {
@@ -351,6 +379,7 @@ export class KyselyStore extends KyselyOps implements Store {
     if (error || failed) {
       throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
     }
+    this.terms?.start();
   }
 
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
@@ -488,6 +517,8 @@ export class KyselyStore extends KyselyOps implements Store {
   }
 
   async close(): Promise<void> {
+    await this.terms?.stop();
+    await this.options.beforeClose?.();
     await this.root.destroy();
   }
 }

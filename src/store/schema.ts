@@ -49,6 +49,7 @@ export interface DataKeysTable {
 }
 
 export interface MessageTermsTable { orgId: string; term: string; messageId: number }
+export interface SearchIndexProgressTable { name: string; throughMessageId: number }
 
 export interface ContactIdentitiesTable {
   orgId: string; contactId: string; channel: string;
@@ -150,6 +151,7 @@ export interface Database {
   auditHeads: AuditHeadsTable;
   dataKeys: DataKeysTable;
   messageTerms: MessageTermsTable;
+  searchIndexProgress: SearchIndexProgressTable;
   consents: ConsentsTable;
   secureLinks: SecureLinksTable;
   emailMessageIds: EmailMessageIdsTable;

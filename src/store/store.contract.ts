@@ -98,6 +98,18 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       expect(await store.jobCounts()).toMatchObject({ pending: 0 });
     });
 
+    it('finds a message by its words as soon as it is stored, only within its organization', async () => {
+      const a = await practice('search-a');
+      const b = await practice('search-b');
+      const { message } = await store.insertMessage(msg(a.conversation, { body: 'My knee hurts after the zebracrossing fall' }));
+      await store.insertMessage(msg(b.conversation, { body: 'zebracrossing elsewhere' }));
+      const hits = await store.inbox.searchMessages(a.org.id, 'Zebracrossing knee', 20);
+      expect(hits.map((h) => h.id)).toEqual([message.id]);
+      expect(hits[0]?.body).toContain('knee hurts');
+      expect(await store.inbox.searchMessages(a.org.id, 'zebracrossing elbow', 20)).toEqual([]);
+      expect((await store.inbox.searchMessages(b.org.id, 'zebracrossing', 20)).map((h) => h.orgId)).toEqual([b.org.id]);
+    });
+
     it('finds a conversation by its Slack thread', async () => {
       const { org, conversation } = await practice('a');
       await store.updateConversation(org.id, conversation.id, { slackChannelId: 'C1', slackThreadTs: '171.0001' });

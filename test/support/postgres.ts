@@ -78,7 +78,7 @@ const storeDir = fileURLToPath(new URL('../../src/store/', import.meta.url));
  */
 async function migratedTemplate(): Promise<string> {
   const hash = createHash('sha256');
-  for (const f of readdirSync(`${storeDir}migrations`).sort()) hash.update(readFileSync(`${storeDir}migrations/${f}`));
+  for (const f of readdirSync(`${storeDir}migrations`).sort()) hash.update(f).update(readFileSync(`${storeDir}migrations/${f}`));
   hash.update(readFileSync(`${storeDir}postgres/row-security.ts`));
   const name = `bedside_template_${hash.digest('hex').slice(0, 12)}`;
   return admin(async (c) => {

@@ -17,6 +17,7 @@ import type { Store } from '../../store/types.ts';
 import { errorBody } from '../../errors.ts';
 import { CLIENT_ID_PATTERN, clientFrameSchema, type ClientFrame, type ServerFrame, type VisitorProfile } from './protocol.ts';
 import { toWidgetInboxInfo, toWidgetMessage } from './present.ts';
+import { coalescingSender } from '../../http/coalesced-send.ts';
 
 export const WIDGET_MAX_FRAME_BYTES = 32 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
@@ -84,8 +85,13 @@ class WidgetConnection {
   private tokens = RATE_BURST;
   private lastRefill = Date.now();
   private closed = false;
+  private readonly write: (data: string) => void;
+  /** Client ids of the messages this connection sent lately: their live echo is not sent back to it. */
+  private readonly ownClientIds = new Set<string>();
 
-  constructor(private readonly socket: WebSocket, private readonly inbox: Inbox, private readonly deps: WidgetSocketDeps) {}
+  constructor(private readonly socket: WebSocket, private readonly inbox: Inbox, private readonly deps: WidgetSocketDeps) {
+    this.write = coalescingSender(socket);
+  }
 
   start(): void {
     this.helloTimer = setTimeout(() => this.socket.close(4408, 'hello expected'), HELLO_TIMEOUT_MS);
@@ -110,7 +116,7 @@ class WidgetConnection {
       this.socket.close(1013, 'too slow');
       return;
     }
-    this.socket.send(JSON.stringify(frame));
+    this.write(JSON.stringify(frame));
   }
 
   private async onFrame(raw: string, isBinary: boolean): Promise<void> {
@@ -171,8 +177,12 @@ class WidgetConnection {
       this.send({ type: 'error', code: 'rate_limited', message: 'Too many messages; please wait a moment', clientId });
       return;
     }
+    this.ownClientIds.add(clientId);
+    // Bounded: only the echo of a message still on its way matters.
+    if (this.ownClientIds.size > 64) this.ownClientIds.delete(this.ownClientIds.values().next().value as string);
     const { message } = await this.deps.conversations.receivePatientMessage({
       inbox: this.inbox, identity: { channel: 'web', externalId: this.visitorId as string }, body, clientId,
+      ...(this.contact ? { lastContactId: this.contact.id } : {}),
     });
     if (!this.contact) {
       this.contact = await this.deps.conversations.findContact(this.inbox, { channel: 'web', externalId: this.visitorId as string });
@@ -214,6 +224,8 @@ class WidgetConnection {
         if (e.type === 'message') {
           // Just committed on this node: as written; otherwise from the store.
           const recent = this.deps.conversations.recent.get(this.inbox.orgId, e.messageId);
+          // This connection sent it and gets (or got) the ack; the patient's other tabs get the echo.
+          if (recent?.message.direction === 'in' && recent.message.clientId && this.ownClientIds.has(recent.message.clientId)) return;
           const m = recent?.message ?? await this.deps.store.getMessage(this.inbox.orgId, e.messageId);
           // The topic is this contact's; the check keeps a stray event from showing another's message.
           const c = recent?.conversation ?? (m && await this.deps.store.getConversation(this.inbox.orgId, m.conversationId));

@@ -17,6 +17,7 @@ import type { Authenticated, StaffAuth } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import { isCrossOrigin, type SessionGuard } from './session-guard.ts';
 import { toApiMessage, toSummary } from './present.ts';
+import { coalescingSender } from '../coalesced-send.ts';
 
 const SESSION_CHECK_MS = 30_000;
 
@@ -61,8 +62,9 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
   const { store, bus } = deps;
   const orgId = auth.org.id;
   const staffId = auth.account.id;
+  const write = coalescingSender(socket);
   const send = (frame: unknown) => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+    if (socket.readyState === socket.OPEN) write(JSON.stringify(frame));
   };
   let chain = Promise.resolve();
   const unsubscribe = await bus.subscribe(topics.org(orgId), (raw) => {

@@ -12,6 +12,7 @@ import { emailMigration } from './009-email.ts';
 import { metaViberMigration } from './010-meta-viber.ts';
 import { listIndexesMigration } from './012-list-indexes.ts';
 import { slackInstallationsMigration } from './013-slack-installations.ts';
+import { searchIndexMigration } from './014-sqlite-search-index.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -33,6 +34,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '010-meta-viber': metaViberMigration,
         '012-list-indexes': listIndexesMigration,
         '013-slack-installations': slackInstallationsMigration,
+        '014-sqlite-search-index': searchIndexMigration(dialect),
       };
     },
   };

@@ -17,6 +17,7 @@ import type { Store } from '../types.ts';
 import type { MasterKey } from '../../security/master-key.ts';
 import { applyRowSecurity, assertLeastPrivilege, assertRoleName, DEFAULT_APP_ROLE } from './row-security.ts';
 import { scopedPostgresStore } from './scoped-store.ts';
+import { InlineLimitPlugin } from '../inline-limit-plugin.ts';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (DATABASE_POOL_MAX). */
@@ -41,7 +42,7 @@ export function postgresPool(url: string, max: number): pg.Pool {
   return pool;
 }
 
-const kysely = (pool: pg.Pool) => new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+const kysely = (pool: pg.Pool) => new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin(), new InlineLimitPlugin()] });
 
 /** Any number for the advisory lock, the same on every node: "beds" in ASCII. */
 const MIGRATION_LOCK = 0x62656473;

@@ -1,8 +1,12 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
 
 /** Enough to make a commit's cost vanish per transaction, few enough to keep each wait short. */
 const MAX_GROUP = 64;
+// Compiled once: they run around every transaction.
+const SAVEPOINT = CompiledQuery.raw('savepoint grouped');
+const RELEASE = CompiledQuery.raw('release grouped');
+const ROLLBACK = CompiledQuery.raw('rollback to grouped');
 
 interface Waiting<O> {
   fn: (ops: O) => Promise<unknown>;
@@ -62,15 +66,15 @@ export class GroupCommit<O> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     const ops = this.opsFor(trx);
     for (const w of group) {
-      await sql`savepoint grouped`.execute(trx);
+      await trx.executeQuery(SAVEPOINT);
       try {
         const value = await w.fn(ops);
-        await sql`release grouped`.execute(trx);
+        await trx.executeQuery(RELEASE);
         outcomes.push({ ok: true, value });
       } catch (error) {
         // If SQLite already abandoned the whole transaction this throws too: the group fails.
-        await sql`rollback to grouped`.execute(trx);
-        await sql`release grouped`.execute(trx);
+        await trx.executeQuery(ROLLBACK);
+        await trx.executeQuery(RELEASE);
         outcomes.push({ ok: false, error });
       }
     }

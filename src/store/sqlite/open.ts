@@ -6,6 +6,8 @@ import type { Database } from '../schema.ts';
 import { KyselyStore } from '../kysely-store.ts';
 import { FieldCrypto } from '../field-crypto.ts';
 import { cachePreparedStatements } from './statement-cache.ts';
+import { InlineLimitPlugin } from '../inline-limit-plugin.ts';
+import { BackgroundCheckpointer } from './checkpointer.ts';
 import type { MasterKey } from '../../security/master-key.ts';
 
 /**
@@ -22,17 +24,21 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   sqlite.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only a power loss can drop the last commit.
   sqlite.pragma('synchronous = NORMAL');
-  // Checkpoints (copying the WAL back into the file, with an fsync) every ~40 MB instead of every
-  // ~4 MB: the pages every message touches (indexes' last leaves, the conversation) are copied once
-  // per checkpoint, not once per few hundred messages. Commits were the costliest statement under
-  // load. Durability is unchanged: a committed transaction is in the WAL either way.
-  sqlite.pragma('wal_autocheckpoint = 10000');
+  // Checkpoints run on a worker thread (see checkpointer.ts). SQLite's own stays as a safety net
+  // only, should that thread ever fall far behind (~400 MB of log); the log file is cut back to
+  // 64 MB whenever it restarts.
+  sqlite.pragma(`wal_autocheckpoint = ${file === ':memory:' ? 1000 : 100_000}`);
+  sqlite.pragma('journal_size_limit = 67108864');
   // 16 MB of page cache (default 2 MB): the word index is written at random places.
   sqlite.pragma('cache_size = -16000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }), plugins: [new CamelCasePlugin()] });
-  const store = new KyselyStore(db, 'sqlite', new FieldCrypto(masterKey), { groupCommit: true });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }), plugins: [new CamelCasePlugin(), new InlineLimitPlugin()] });
+  const checkpointer = file === ':memory:' ? undefined
+    : new BackgroundCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 10000'));
+  const store = new KyselyStore(db, 'sqlite', new FieldCrypto(masterKey), {
+    groupCommit: true, deferredTerms: true, beforeClose: async () => checkpointer?.stop(),
+  });
   await store.migrate();
   return store;
 }

@@ -1,0 +1,45 @@
+import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Marks where an argument goes; a string, so it passes through Kysely as an ordinary parameter. */
+const SLOT = '\u0000arg:';
+
+/**
+ * A query Kysely builds and compiles once, then runs again with new arguments. Building a query
+ * through Kysely's builder (immutable nodes, frozen at every step, then the camel-case rewrite and
+ * the compile) cost more than running it in SQLite on the path every patient message takes; the
+ * SQL text and parameter order never change between calls, only the values.
+ *
+ * `build` receives `arg(name)`, which stands for that argument wherever Kysely would take a value;
+ * constants written in the query stay as they are. One compiled form per engine (placeholders
+ * differ) and per `shape`, for queries whose columns depend on which fields are given.
+ */
+export class PreparedQuery<A extends object, R> {
+  private readonly compiled = new Map<string, { query: CompiledQuery<R>; args: Array<keyof A | undefined> }>();
+
+  constructor(private readonly build: (db: Kysely<Database>, arg: <K extends keyof A>(name: K) => A[K], shape: A) => Compilable<R>) {}
+
+  async execute(db: Db, engine: string, args: A, shape = ''): Promise<QueryResult<R>> {
+    const key = `${engine}|${shape}`;
+    let c = this.compiled.get(key);
+    if (!c) {
+      const query = this.build(db, (name) => `${SLOT}${String(name)}` as never, args).compile();
+      const slots = query.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? (p.slice(SLOT.length) as keyof A) : undefined));
+      c = { query, args: slots };
+      this.compiled.set(key, c);
+    }
+    const { query, args: slots } = c;
+    const parameters = query.parameters.map((p, i) => {
+      const name = slots[i];
+      // An absent optional field is stored as NULL, as Kysely would leave the column to default to.
+      return name === undefined ? p : (args[name] ?? null);
+    });
+    return db.executeQuery<R>({ ...query, parameters });
+  }
+
+  async rows(db: Db, engine: string, args: A, shape = ''): Promise<R[]> {
+    return (await this.execute(db, engine, args, shape)).rows;
+  }
+}

@@ -1,0 +1,57 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * The worker's whole program. Plain JavaScript given as source, so it runs the same from the
+ * TypeScript sources, the built files and a test runner, none of which would agree on how to load
+ * a separate .ts entry file for a thread.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqliteModule);
+const db = new Database(workerData.file);
+// The server's connection holds the write lock in short bursts; a checkpoint waits its turn.
+db.pragma('busy_timeout = 5000');
+const timer = setInterval(() => {
+  // PASSIVE: copies what no reader still needs, never blocks the writer, and syncs the file.
+  // On busy or I/O trouble the next round tries again; the WAL keeps every commit meanwhile.
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+}, workerData.intervalMs);
+parentPort.on('message', (m) => {
+  if (m !== 'stop') return;
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+/**
+ * WAL checkpoints off the server's thread. In WAL mode every commit appends pages to the
+ * write-ahead log, and from time to time they must be copied back into the database file (and
+ * the file synced). Left to SQLite's automatic checkpoint, that copy ran inside whichever commit
+ * crossed the threshold, on the event loop: tens of milliseconds during which no patient message
+ * or staff event moved, the largest latency spikes under load, on a machine whose second core sat
+ * idle. A worker thread with its own connection does it instead, with a passive checkpoint that
+ * never blocks the writer. Durability is unchanged: a commit is in the WAL either way.
+ */
+export class BackgroundCheckpointer {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+
+  /** `onFailure`: the thread could not start or died; the caller hands checkpoints back to SQLite. */
+  constructor(file: string, onFailure: (err: unknown) => void, intervalMs = 250) {
+    const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, intervalMs, sqliteModule } });
+    this.worker.on('error', onFailure);
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    // Never what keeps the process alive.
+    this.worker.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.worker.postMessage('stop');
+    const timeout = setTimeout(() => void this.worker.terminate(), 2000);
+    await this.exited;
+    clearTimeout(timeout);
+  }
+}

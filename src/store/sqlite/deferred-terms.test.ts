@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newId, newPublicKey } from '../../domain/ids.ts';
+import { testMasterKey } from '../../../test/support/keys.ts';
+import type { KyselyStore } from '../kysely-store.ts';
+import { openSqliteStore } from './open.ts';
+
+async function seedConversation(store: KyselyStore) {
+  const now = Date.now();
+  const orgId = newId('org');
+  const inboxId = newId('ibx');
+  const contactId = newId('ct');
+  const conversationId = newId('cv');
+  await store.createOrganization({ id: orgId, name: 'P', slug: 'p', createdAt: now });
+  await store.createInbox({ id: inboxId, orgId, name: 'Web', channel: 'web', publicKey: newPublicKey(), settings: { greeting: 'Hi', color: '#000000', preChat: { enabled: false, fields: [] } }, createdAt: now });
+  await store.createContact({ id: contactId, orgId, displayName: null, email: null, phone: null, createdAt: now }, { channel: 'web', externalId: 'v1' });
+  await store.createConversation({
+    id: conversationId, orgId, inboxId, contactId, channel: 'web', ref: 'ABCDE', status: 'open', assigneeId: null,
+    slackChannelId: null, slackThreadTs: null, createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null, waitingSince: null,
+  });
+  return { orgId, conversationId, contactId };
+}
+
+describe('SQLite word index written behind the messages', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bedside-terms-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('indexes every message in batches, resumes after a crash from its stored position, and never misses one in search', async () => {
+    const store = await openSqliteStore(dir, testMasterKey());
+    const { orgId, conversationId, contactId } = await seedConversation(store);
+    const ids: number[] = [];
+    // More than two batches' worth, in one burst as under load.
+    await Promise.all(Array.from({ length: 450 }, (_, i) => store.transaction(async (tx) => {
+      const { message } = await tx.insertMessage({
+        orgId, conversationId, direction: 'in', kind: 'message', authorType: 'contact', authorStaffId: null, authorName: null,
+        body: `Refill for prescription number${i} please`, clientId: `c-${i}`, source: 'web', sourceId: null, createdAt: Date.now(),
+      });
+      ids.push(message.id);
+    })));
+    expect((await store.inbox.searchMessages(orgId, 'number449 refill', 20)).map((m) => m.id)).toEqual([Math.max(...ids)]);
+    expect(await store.inbox.searchMessages(orgId, 'prescription', 500)).toHaveLength(450);
+    await store.close();
+
+    // A crash before the indexer got to the last 100: their rows and the position are as if never written.
+    const raw = new SqliteDatabase(join(dir, 'bedside.sqlite'));
+    const cut = [...ids].sort((x, y) => x - y)[349] as number;
+    raw.prepare('delete from message_term_index where rowid > ?').run(cut);
+    raw.prepare("update search_index_progress set through_message_id = ? where name = 'terms'").run(cut);
+    raw.close();
+
+    const again = await openSqliteStore(dir, testMasterKey());
+    // The background pass picks them up without anyone searching.
+    await expect.poll(() => {
+      const check = new SqliteDatabase(join(dir, 'bedside.sqlite'), { readonly: true });
+      try {
+        return check.prepare("select through_message_id as n from search_index_progress where name = 'terms'").get();
+      } finally { check.close(); }
+    }, { timeout: 5000 }).toEqual({ n: Math.max(...ids) });
+    expect(await again.inbox.searchMessages(orgId, 'number400', 20)).toHaveLength(1);
+    expect(await again.inbox.searchMessages(orgId, 'prescription', 500)).toHaveLength(450);
+    // Erasure reaches the index in the same transaction: every entry goes with its message.
+    await again.records.eraseContact(orgId, contactId);
+    expect(await again.inbox.searchMessages(orgId, 'prescription', 500)).toEqual([]);
+    await again.close();
+    const after = new SqliteDatabase(join(dir, 'bedside.sqlite'), { readonly: true });
+    expect(after.prepare('select count(*) as n from message_term_index').get()).toEqual({ n: 0 });
+    after.close();
+  });
+});
