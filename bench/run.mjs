@@ -70,7 +70,7 @@ process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 function launch(name, args, env = {}) {
   const out = join(work, `${name}-${Date.now()}.log`);
   const fd = openSync(out, 'w');
-  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.SQL_TIMING ? { SQL_TIMING: process.env.SQL_TIMING } : {}), ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   children.add(child);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => { children.delete(child); resolve({ code, signal }); }));

@@ -315,9 +315,7 @@ export class ConversationService {
   }
 
   private async createConversation(tx: StoreOps, inbox: Inbox, contact: Contact, channel: ChannelKind, now: number): Promise<Conversation> {
-    const conversation = newConversation(inbox, contact.id, channel, now);
-    await tx.createConversation(conversation);
-    return conversation;
+    return tx.createConversation(newConversation(inbox, contact.id, channel, now));
   }
 
   private publishOrg(orgId: string, event: OrgEvent): Promise<void> {

@@ -47,9 +47,7 @@ export class ReplyChannels {
       if (!address || !inbox) {
         throw new AppError('channel_unavailable', 409, `This patient cannot be reached by ${channel} (no address on file, or no ${channel} inbox)`);
       }
-      const created = newConversation(inbox, conversation.contactId, channel, this.now());
-      await tx.createConversation(created);
-      return created;
+      return tx.createConversation(newConversation(inbox, conversation.contactId, channel, this.now()));
     });
   }
 }

@@ -6,7 +6,7 @@ import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'k
 import type {
   ChannelKind, Contact, Conversation, Inbox, InboxSettings, Message, Organization, OrganizationSettings, Staff,
 } from '../domain/types.ts';
-import { newId } from '../domain/ids.ts';
+import { newConversationRef, newId } from '../domain/ids.ts';
 import type { Database } from './schema.ts';
 import { toConversation, toMessage } from './rows.ts';
 import { KyselyAuditOps, KyselyAuthOps, KyselyInboxOps } from './kysely-staff.ts';
@@ -253,8 +253,16 @@ class KyselyOps implements StoreOps {
     return r && toStaff(r);
   }
 
-  async createConversation(c: Conversation): Promise<void> {
-    await this.db.insertInto('conversations').values(c).execute();
+  async createConversation(c: Conversation): Promise<Conversation> {
+    // Five characters from a 31-letter alphabet: by 3,000 conversations a practice has one chance in
+    // six that some new one drew a reference already taken, by 30,000 it is certain. Draw again.
+    for (let attempt = 0; ; attempt++) {
+      const conversation = attempt === 0 ? c : { ...c, ref: newConversationRef(attempt < 5 ? 5 : 7) };
+      const r = await this.db.insertInto('conversations').values(conversation)
+        .onConflict((oc) => oc.columns(['orgId', 'ref']).doNothing()).executeTakeFirst();
+      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) return conversation;
+      if (attempt >= 10) throw new Error('no free conversation reference');
+    }
   }
 
   async getConversation(orgId: string, id: string): Promise<Conversation | undefined> {

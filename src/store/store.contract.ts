@@ -110,6 +110,16 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       expect((await store.inbox.searchMessages(b.org.id, 'zebracrossing', 20)).map((h) => h.orgId)).toEqual([b.org.id]);
     });
 
+    it('draws a new reference for a conversation whose reference the practice already uses', async () => {
+      const a = await practice('ref-a');
+      const b = await practice('ref-b');
+      // The same reference in another practice is no clash.
+      expect((await store.createConversation({ ...b.conversation, id: newId('cv'), ref: 'ZZZZZ' })).ref).toBe('ZZZZZ');
+      const again = await store.createConversation({ ...a.conversation, id: newId('cv'), ref: a.conversation.ref });
+      expect(again.ref).not.toBe(a.conversation.ref);
+      expect((await store.getConversation(a.org.id, again.id))?.ref).toBe(again.ref);
+    });
+
     it('finds a conversation by its Slack thread', async () => {
       const { org, conversation } = await practice('a');
       await store.updateConversation(org.id, conversation.id, { slackChannelId: 'C1', slackThreadTs: '171.0001' });

@@ -104,7 +104,11 @@ export interface StoreOps {
   upsertSlackStaff(orgId: string, slackUserId: string, displayName: string): Promise<Staff>;
   getStaff(orgId: string, id: string): Promise<Staff | undefined>;
 
-  createConversation(conversation: Conversation): Promise<void>;
+  /**
+   * Stores a new conversation and returns it as stored: its short reference is drawn again if
+   * another conversation of the practice already has it.
+   */
+  createConversation(conversation: Conversation): Promise<Conversation>;
   getConversation(orgId: string, id: string): Promise<Conversation | undefined>;
   /** The contact's most recent conversation in an inbox, whatever its status. */
   findLatestConversation(orgId: string, inboxId: string, contactId: string): Promise<Conversation | undefined>;
