@@ -27,7 +27,7 @@ const want = (s) => !only || only.has(s);
 const TARGETS = (process.env.BENCH_TARGETS ?? 'bare,socketio,bedside').split(',');
 
 const P = quick ? {
-  senders: 3000, rampStart: 200, rampFactor: 1.5, stepMs: 1500, drainMs: 2000, maxSteps: 9,
+  senders: 2500, rampStart: 200, rampFactor: 1.5, stepMs: 1500, drainMs: 2000, maxSteps: 9,
   latencyMs: 3000, idle: 10_000, growthSmall: [1000, 10], growthLarge: [10_000, 10], growthSamples: 60,
   slackRate: 50, slackVisitors: 200, slackMs: 4000, outageMs: 10_000,
 } : {
@@ -70,7 +70,7 @@ process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 function launch(name, args, env = {}) {
   const out = join(work, `${name}-${Date.now()}.log`);
   const fd = openSync(out, 'w');
-  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.SQL_TIMING ? { SQL_TIMING: process.env.SQL_TIMING } : {}), ...env }, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   children.add(child);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => { children.delete(child); resolve({ code, signal }); }));
