@@ -261,7 +261,8 @@ async function relayAndLatency() {
       sat[kind] = best;
       raw[`relay_${kind}`] = steps;
       // Scenario 2 runs once every saturation is known for bare (it goes first).
-      const rate = Math.round((sat.bare?.rate ?? P.rampStart) * 0.5);
+      // BENCH_BARE_RATE: the saturation to assume for bare when a narrowed run leaves it out.
+      const rate = Math.round((sat.bare?.rate ?? Number(process.env.BENCH_BARE_RATE ?? P.rampStart)) * 0.5);
       await sleep(500);
       const l = await load.call('step', { rate, durationMs: P.latencyMs, drainMs: 5000 });
       lat[kind] = l;

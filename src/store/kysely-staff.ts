@@ -143,8 +143,11 @@ export interface DeferredTermSearch {
   search(db: Db, hashed: string[], limit: number): Promise<number[]>;
 }
 
-/** Conversation list rows as one staff member sees them: their own unread count, the newest message's id for the preview. */
-function rowQuery(db: Db, orgId: string, staffId: string) {
+/**
+ * Conversation list rows as one staff member sees them: their own unread count, and (unless the
+ * caller already has it) the newest message's id for the preview.
+ */
+function rowQuery(db: Db, orgId: string, staffId: string, withPreviewId = true) {
   return db.selectFrom('conversations as c')
     .innerJoin('inboxes as i', 'i.id', 'c.inboxId')
     .innerJoin('contacts as ct', 'ct.id', 'c.contactId')
@@ -156,15 +159,19 @@ function rowQuery(db: Db, orgId: string, staffId: string) {
       eb.selectFrom('messages as m').select((e) => e.fn.countAll<number>().as('n'))
         .whereRef('m.conversationId', '=', 'c.id').where('m.direction', '=', 'in')
         .where('m.id', '>', sql<number>`coalesce(${sql.ref('r.lastReadMessageId')}, 0)`).as('unreadCount'),
-      eb.selectFrom('messages as m').select('m.id').whereRef('m.conversationId', '=', 'c.id')
-        .where('m.kind', '=', 'message').orderBy('m.id', 'desc').limit(1).as('previewId'),
     ])
+    .$if(withPreviewId, (q) => q.select((eb) => eb.selectFrom('messages as m').select('m.id').whereRef('m.conversationId', '=', 'c.id')
+      .where('m.kind', '=', 'message').orderBy('m.id', 'desc').limit(1).as('previewId')))
     .where('c.orgId', '=', orgId);
 }
 
 /** The row of one conversation: sent to every signed-in staff member with every new message. */
 const oneRow = new PreparedQuery<{ orgId: string; staffId: string; id: string }, Record<string, unknown>>(
   (db, arg) => rowQuery(db, arg('orgId'), arg('staffId')).where('c.id', '=', arg('id')),
+);
+/** The same for a new message the caller holds: it is the preview, so the newest message is not looked up. */
+const oneRowForNewMessage = new PreparedQuery<{ orgId: string; staffId: string; id: string }, Record<string, unknown>>(
+  (db, arg) => rowQuery(db, arg('orgId'), arg('staffId'), false).where('c.id', '=', arg('id')),
 );
 
 export class KyselyInboxOps implements InboxStoreOps {
@@ -176,18 +183,19 @@ export class KyselyInboxOps implements InboxStoreOps {
 
   private async toRow(r: Record<string, unknown>, known?: { id: number; body: string }): Promise<ConversationRow> {
     const c = toConversation(r as never);
-    const previewId = r.previewId == null ? undefined : Number(r.previewId);
-    if (previewId !== undefined && previewId === known?.id) {
-      return { ...(await this.toRow({ ...r, previewId: null })), preview: known.body.slice(0, 140) };
-    }
-    // The preview is the newest message's sealed body, opened with that message's id.
-    const previewBody = previewId === undefined ? undefined
-      : (await this.db.selectFrom('messages').select('body').where('id', '=', previewId).executeTakeFirst())?.body;
-    return {
+    const row = {
       ...c,
       inboxName: r.inboxName as string,
       contactName: await this.crypto.openNullable(this.db, c.orgId, 'contacts', 'display_name', c.contactId, (r.contactName as string | null) ?? null),
       assigneeName: (r.assigneeName as string | null) ?? null, unreadCount: Number(r.unreadCount ?? 0),
+    };
+    if (known) return { ...row, preview: known.body.slice(0, 140) };
+    // The preview is the newest message's sealed body, opened with that message's id.
+    const previewId = r.previewId == null ? undefined : Number(r.previewId);
+    const previewBody = previewId === undefined ? undefined
+      : (await this.db.selectFrom('messages').select('body').where('id', '=', previewId).executeTakeFirst())?.body;
+    return {
+      ...row,
       preview: previewBody === undefined ? '' : (await this.crypto.open(this.db, c.orgId, 'messages', 'body', previewId as number, previewBody)).slice(0, 140),
     };
   }
@@ -209,7 +217,7 @@ export class KyselyInboxOps implements InboxStoreOps {
   }
 
   async conversationRow(orgId: string, staffId: string, id: string, known?: { id: number; body: string }): Promise<ConversationRow | undefined> {
-    const [r] = await oneRow.rows(this.db, this.dialect, { orgId, staffId, id });
+    const [r] = await (known ? oneRowForNewMessage : oneRow).rows(this.db, this.dialect, { orgId, staffId, id });
     return r && this.toRow(r, known);
   }
 

@@ -57,7 +57,11 @@ export interface ConversationRow extends Conversation {
 
 export interface InboxStoreOps {
   listConversations(q: ConversationListQuery): Promise<ConversationRow[]>;
-  /** `known`: a message the caller already holds opened; if it is the preview, it is not read again. */
+  /**
+   * `known`: the conversation's newest message, just committed and held opened by the caller (a
+   * live event): it is the preview, so nothing is looked up or opened for it. Should a newer one
+   * exist already, its own event follows with the right preview.
+   */
   conversationRow(orgId: string, staffId: string, id: string, known?: { id: number; body: string }): Promise<ConversationRow | undefined>;
   countConversations(orgId: string, staffId: string): Promise<{ open: number; mine: number; unassigned: number; resolved: number }>;
   /** The contact's messages across all their conversations (every channel), newest `limit` before `beforeId`, oldest first. */

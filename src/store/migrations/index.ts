@@ -13,6 +13,7 @@ import { metaViberMigration } from './010-meta-viber.ts';
 import { listIndexesMigration } from './012-list-indexes.ts';
 import { slackInstallationsMigration } from './013-slack-installations.ts';
 import { searchIndexMigration } from './014-sqlite-search-index.ts';
+import { partialExternalIdMigration } from './015-partial-external-id.ts';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time).
@@ -35,6 +36,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '012-list-indexes': listIndexesMigration,
         '013-slack-installations': slackInstallationsMigration,
         '014-sqlite-search-index': searchIndexMigration(dialect),
+        '015-partial-external-id': partialExternalIdMigration,
       };
     },
   };

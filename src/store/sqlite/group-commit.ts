@@ -3,6 +3,14 @@ import type { Database } from '../schema.ts';
 
 /** Enough to make a commit's cost vanish per transaction, few enough to keep each wait short. */
 const MAX_GROUP = 64;
+/**
+ * A transaction arriving within this long of the last commit means the server is busy: it waits a
+ * millisecond for company instead of the end of the event-loop turn. Under load a turn brought one
+ * or two frames, so nearly every message paid a commit of its own (its ~15 pages written to the
+ * WAL, their share of the fixed cost): groups of four cost 84 µs a message against 133 µs alone.
+ * Idle, nothing changes: a lone message still goes at the end of its turn.
+ */
+const BUSY_MS = 2;
 // Compiled once: they run around every transaction.
 const SAVEPOINT = CompiledQuery.raw('savepoint grouped');
 const RELEASE = CompiledQuery.raw('release grouped');
@@ -30,6 +38,7 @@ interface Waiting<O> {
 export class GroupCommit<O> {
   private readonly waiting: Array<Waiting<O>> = [];
   private running = false;
+  private lastCommitAt = -Infinity;
 
   constructor(private readonly root: Kysely<Database>, private readonly opsFor: (trx: Transaction<Database>) => O) {}
 
@@ -41,7 +50,8 @@ export class GroupCommit<O> {
       // would run alone. Waiting for the end of this turn of the event loop lets the frames that
       // arrived with this one reach here first and join the group; idle, that costs microseconds.
       this.running = true;
-      setImmediate(() => void this.drain());
+      if (performance.now() - this.lastCommitAt < BUSY_MS) setTimeout(() => void this.drain(), 1);
+      else setImmediate(() => void this.drain());
     });
   }
 
@@ -55,6 +65,7 @@ export class GroupCommit<O> {
         } catch (err) {
           for (const w of group) w.reject(err);
         }
+        this.lastCommitAt = performance.now();
       }
     } finally {
       this.running = false;
