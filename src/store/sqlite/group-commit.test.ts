@@ -44,4 +44,24 @@ describe('SQLite group commit', () => {
     expect((await store.listOrganizations()).map((o) => o.slug).sort()).toEqual(['org_first', 'org_x']);
     await store.close();
   });
+
+  it('runs a lone transaction at the end of its turn when idle, and waits a moment for company right after a commit', async () => {
+    const store = await openSqliteStore(':memory:', testMasterKey());
+    const nextTurn = () => new Promise((r) => setImmediate(r));
+    const ran: string[] = [];
+    await new Promise((r) => setTimeout(r, 20));
+    const idle = store.transaction(async () => { ran.push('idle'); });
+    await nextTurn();
+    ran.push('turn');
+    await idle;
+    // Busy: a commit just happened, so the next transaction waits and the one after joins it.
+    await store.transaction(async (tx) => tx.createOrganization(org('org_busy')));
+    const a = store.transaction(async () => { ran.push('a'); });
+    await nextTurn();
+    ran.push('turn');
+    const b = store.transaction(async () => { ran.push('b'); });
+    await Promise.all([a, b]);
+    expect(ran).toEqual(['idle', 'turn', 'turn', 'a', 'b']);
+    await store.close();
+  });
 });
