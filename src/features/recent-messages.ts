@@ -18,7 +18,11 @@ export interface RecentMessage {
 export class RecentMessages {
   private readonly byId = new Map<number, RecentMessage & { at: number }>();
 
-  constructor(private readonly max = 2000, private readonly ttlMs = 10_000, private readonly now: () => number = Date.now) {}
+  /**
+   * `max` covers the live fan-out running a couple of seconds behind at 5,000 messages a second:
+   * with fewer, a busy node missed here exactly when it could least afford the reads from the store.
+   */
+  constructor(private readonly max = 10_000, private readonly ttlMs = 10_000, private readonly now: () => number = Date.now) {}
 
   remember(entry: RecentMessage): void {
     const at = this.now();
