@@ -11,16 +11,49 @@ type Db = Kysely<Database> | Transaction<Database>;
  * without the database ever holding a readable word.
  */
 export async function hashedTerms(
-  db: Db, crypto: FieldCrypto, messages: Array<{ id: number; orgId: string; body: string }>,
+  db: Db, crypto: FieldCrypto, messages: Array<{ id: number; orgId: string; body: string }>, recent?: RecentTermHashes,
 ): Promise<Array<{ id: number; orgId: string; terms: string[] }>> {
   const indexers = new Map<string, (word: string) => string>();
   const out = [];
   for (const m of messages) {
-    let hmac = indexers.get(m.orgId);
-    if (!hmac) indexers.set(m.orgId, hmac = await crypto.indexer(db, m.orgId, 'term'));
-    out.push({ id: m.id, orgId: m.orgId, terms: [...new Set(searchTerms(m.body).map(hmac))] });
+    let hash = indexers.get(m.orgId);
+    if (!hash) {
+      const hmac = await crypto.indexer(db, m.orgId, 'term');
+      const orgId = m.orgId;
+      hash = recent ? (word) => recent.hashOf(orgId, word, hmac) : hmac;
+      indexers.set(m.orgId, hash);
+    }
+    out.push({ id: m.id, orgId: m.orgId, terms: [...new Set(searchTerms(m.body).map(hash))] });
   }
   return out;
+}
+
+/**
+ * The keyed hashes of the words indexed in the last few seconds. Most words of one message were
+ * in the one before ("appointment", "tomorrow", "please"): under load the HMACs of every word of
+ * every message were a tenth of the server's time. Held no longer than the decrypted text of new
+ * messages is (see features/recent-messages.ts), and bounded in count.
+ */
+export class RecentTermHashes {
+  private readonly byWord = new Map<string, { hash: string; at: number }>();
+
+  constructor(private readonly max = 20_000, private readonly ttlMs = 10_000, private readonly now: () => number = Date.now) {}
+
+  hashOf(orgId: string, word: string, compute: (word: string) => string): string {
+    const key = `${orgId}\u0000${word}`;
+    const at = this.now();
+    const known = this.byWord.get(key);
+    if (known && at - known.at <= this.ttlMs) return known.hash;
+    const hash = compute(word);
+    this.byWord.delete(key);
+    this.byWord.set(key, { hash, at });
+    // Oldest first (insertion order): drop the expired and anything over the count.
+    for (const [k, e] of this.byWord) {
+      if (this.byWord.size <= this.max && at - e.at <= this.ttlMs) break;
+      this.byWord.delete(k);
+    }
+    return hash;
+  }
 }
 
 /** PostgreSQL: the terms as rows of `message_terms`, in the message's own transaction. */

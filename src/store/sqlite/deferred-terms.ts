@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { FieldCrypto } from '../field-crypto.ts';
 import type { Database } from '../schema.ts';
-import { hashedTerms } from '../term-index.ts';
+import { hashedTerms, RecentTermHashes } from '../term-index.ts';
 
 /** Messages per transaction: a few milliseconds of work, so live traffic never waits long behind it. */
 const BATCH = 100;
@@ -32,6 +32,7 @@ export class DeferredTermIndex {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly recentHashes = new RecentTermHashes();
 
   constructor(private readonly root: Kysely<Database>, private readonly crypto: FieldCrypto) {}
 
@@ -87,7 +88,7 @@ export class DeferredTermIndex {
         const body = await this.crypto.open(trx, r.orgId, 'messages', 'body', id, r.body).catch(() => undefined);
         if (body !== undefined) opened.push({ id, orgId: r.orgId, body });
       }
-      const entries = (await hashedTerms(trx, this.crypto, opened)).filter((m) => m.terms.length > 0);
+      const entries = (await hashedTerms(trx, this.crypto, opened, this.recentHashes)).filter((m) => m.terms.length > 0);
       if (entries.length) await trx.executeQuery(insertBatch(entries.map((m) => [m.id, m.terms.join(' ')])));
       const last = rows.at(-1);
       if (last) await trx.updateTable('searchIndexProgress').set({ throughMessageId: Number(last.id) }).where('name', '=', 'terms').execute();
