@@ -84,6 +84,42 @@ describe('widget reconnect and resume', () => {
     await tab2.close();
   });
 
+  it("shows a patient's message live in their other tabs, but not again in the tab that sent it", async () => {
+    const tab1 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const { token } = await tab1.hello();
+    await tab1.say('First, to open the conversation');
+    const tab2 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    await tab2.hello(token);
+    const ack = await tab1.say('Sent from tab one');
+    const echoed = await tab2.next('message', 0, (f) => f.message.id === ack.message.id);
+    expect(echoed.message.body).toBe('Sent from tab one');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tab1.frames.filter((f) => f.type === 'message' && f.message.id === ack.message.id)).toEqual([]);
+    await tab1.close();
+    await tab2.close();
+  });
+
+  it('keeps writing into the right conversation after staff merged the visitor into another contact', async () => {
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const { token } = await v.hello();
+    const first = await v.say('Before the merge');
+    const visitorId = token.split('.')[2] as string;
+    const contact = await h.app.conversations.findContact(h.inbox, { channel: 'web', externalId: visitorId });
+    // The same patient, known from another visit: staff merge the visitor into that contact.
+    const other = await h.app.conversations.receivePatientMessage({ inbox: h.inbox, identity: { channel: 'web', externalId: 'v_other_visit_000000000000' }, body: 'Earlier visit' });
+    await h.app.store.transaction((tx) => tx.records.mergeContacts(h.inbox.orgId, contact!.id, other.conversation.contactId));
+    // The socket still remembers the merged-away contact: the identity decides instead.
+    const after = await v.say('After the merge');
+    const survivor = await h.app.store.findLatestConversation(h.inbox.orgId, h.inbox.id, other.conversation.contactId);
+    const stored = await h.app.store.getMessage(h.inbox.orgId, after.message.id);
+    expect(stored?.conversationId).toBe(survivor?.id);
+    // The earlier conversation moved with the merge; the merged-away contact is gone.
+    const earlier = await h.app.store.getMessage(h.inbox.orgId, first.message.id);
+    expect((await h.app.store.getConversation(h.inbox.orgId, earlier!.conversationId))?.contactId).toBe(other.conversation.contactId);
+    expect(await h.app.store.getContact(h.inbox.orgId, contact!.id)).toBeUndefined();
+    await v.close();
+  });
+
   it('asks for the pre-chat form when the practice switches it on, and remembers it', async () => {
     await h.close();
     h = await startHarness();
