@@ -2,7 +2,7 @@
  * One implementation of the Store contract over Kysely, shared by SQLite and PostgreSQL.
  * Only the way a connection is opened differs between the engines (see sqlite/ and postgres/).
  */
-import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { CompiledQuery, Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type {
   ChannelKind, Contact, Conversation, Inbox, InboxSettings, Message, Organization, OrganizationSettings, Staff,
 } from '../domain/types.ts';
@@ -47,11 +47,13 @@ const latestConversation = new PreparedQuery<{ orgId: string; contactId: string;
     .where('orgId', '=', arg('orgId')).where('contactId', '=', arg('contactId')).where('inboxId', '=', arg('inboxId'))
     .orderBy('createdAt', 'desc').limit(1),
 );
-const insertMessageRow = new PreparedQuery<NewMessage, { id: number }>(
+const insertMessageRow = new PreparedQuery<NewMessage & { id?: number }, { id: number }>(
   (db, arg, m) => db.insertInto('messages')
-    .values(Object.fromEntries(Object.keys(m).map((k) => [k, k === 'body' ? '' : arg(k as keyof NewMessage)])) as NewMessage)
+    .values(Object.fromEntries(Object.keys(m).map((k) => [k, arg(k as keyof NewMessage)])) as NewMessage)
     .onConflict((oc) => oc.doNothing()).returning('id'),
 );
+/** SQLite: the last message id handed out (AUTOINCREMENT keeps it at or above every id ever used). */
+const lastMessageId = CompiledQuery.raw(`select coalesce((select seq from sqlite_sequence where name = 'messages'), 0) as seq`);
 const sealMessageBody = new PreparedQuery<{ id: number; body: string }, never>(
   (db, arg) => db.updateTable('messages').set({ body: arg('body') }).where('id', '=', arg('id')),
 );
@@ -72,9 +74,16 @@ class KyselyOps implements StoreOps {
   readonly slack: KyselySlackOps;
   readonly identities: KyselyIdentityOps;
 
-  /** `terms`: the word index is written behind the messages by this indexer, not with each one. */
+  /** The next message id, when this connection is the database's only writer (see insertMessage). */
+  private messageIds: number | undefined;
+
+  /**
+   * `terms`: the word index is written behind the messages by this indexer, not with each one.
+   * `soleWriter`: `db` is a transaction no other write can interleave with (SQLite's group commit).
+   */
   constructor(
     protected readonly db: Db, readonly dialect: Dialect, protected readonly crypto: FieldCrypto, protected readonly terms?: DeferredTermIndex,
+    private readonly soleWriter = false,
   ) {
     this.auth = new KyselyAuthOps(db);
     this.inbox = new KyselyInboxOps(db, dialect, crypto, terms);
@@ -289,14 +298,26 @@ class KyselyOps implements StoreOps {
   }
 
   async insertMessage(m: NewMessage): Promise<{ message: Message; created: boolean }> {
-    // The row id is part of the ciphertext's associated data, so the body is sealed once the id
-    // exists: insert with an empty body, then seal, in the caller's transaction.
-    const given = Object.keys(m).filter((k) => m[k as keyof NewMessage] !== undefined).sort();
-    const row = Object.fromEntries(given.map((k) => [k, m[k as keyof NewMessage]])) as NewMessage;
-    const [inserted] = await insertMessageRow.rows(this.db, this.dialect, row, given.join(','));
+    // The row id is part of the ciphertext's associated data. As the only writer, the id is known
+    // before the insert and the body goes in sealed; otherwise the row goes in with an empty body,
+    // sealed once the database has given it an id, in the caller's transaction. An id taken by a
+    // message that then turned out to be a resend, or rolled back, is simply never used.
+    const given = Object.keys(m).filter((k) => m[k as keyof NewMessage] !== undefined);
+    const row: NewMessage & { id?: number } = Object.fromEntries(given.map((k) => [k, m[k as keyof NewMessage]])) as NewMessage;
+    if (this.soleWriter) {
+      this.messageIds ??= Number((await this.db.executeQuery<{ seq: number }>(lastMessageId)).rows[0]?.seq ?? 0);
+      row.id = ++this.messageIds;
+      row.body = await this.crypto.seal(this.db, m.orgId, 'messages', 'body', row.id, m.body);
+    } else {
+      row.body = '';
+    }
+    const fields = Object.keys(row).sort();
+    const [inserted] = await insertMessageRow.rows(this.db, this.dialect, row, fields.join(','));
     if (inserted) {
       const id = Number(inserted.id);
-      await sealMessageBody.execute(this.db, this.dialect, { id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) });
+      if (!this.soleWriter) {
+        await sealMessageBody.execute(this.db, this.dialect, { id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) });
+      }
       if (!this.terms) await writeMessageTerms(this.db, this.crypto, [{ id, orgId: m.orgId, body: m.body }]);
       return { message: { deliveryStatus: null, deliveryError: null, ...m, id }, created: true };
     }
@@ -377,7 +398,7 @@ export class KyselyStore extends KyselyOps implements Store {
   ) {
     const terms = options.deferredTerms ? new DeferredTermIndex(root, crypto) : undefined;
     super(root, dialect, crypto, terms);
-    this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms)) : undefined;
+    this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true)) : undefined;
   }
 
   async migrate(): Promise<void> {

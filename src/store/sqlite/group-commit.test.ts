@@ -64,4 +64,38 @@ describe('SQLite group commit', () => {
     expect(ran).toEqual(['idle', 'turn', 'turn', 'a', 'b']);
     await store.close();
   });
+
+  it('gives every message of a group its own id, also after one was rolled back or was a resend, and seals each under its id', async () => {
+    const store = await openSqliteStore(':memory:', testMasterKey());
+    const now = Date.now();
+    await store.createOrganization(org('org_ids'));
+    await store.createInbox({ id: 'ib_ids', orgId: 'org_ids', name: 'W', channel: 'web', publicKey: 'pk_ids', settings: { greeting: 'Hi', color: '#000000', preChat: { enabled: false, fields: [] } }, createdAt: now });
+    await store.createContact({ id: 'ct_ids', orgId: 'org_ids', displayName: null, email: null, phone: null, createdAt: now }, { channel: 'web', externalId: 'v_ids' });
+    await store.createConversation({
+      id: 'cv_ids', orgId: 'org_ids', inboxId: 'ib_ids', contactId: 'ct_ids', channel: 'web', ref: 'IDSAA', status: 'open', assigneeId: null,
+      slackChannelId: null, slackThreadTs: null, createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null, waitingSince: null,
+    });
+    const message = (body: string, clientId: string) => ({
+      orgId: 'org_ids', conversationId: 'cv_ids', direction: 'in' as const, kind: 'message' as const, authorType: 'contact' as const,
+      authorStaffId: null, authorName: null, body, clientId, source: 'web', sourceId: null, createdAt: now,
+    });
+    const before = await store.insertMessage(message('outside a group', 'c0'));
+    const runs = [
+      store.transaction((tx) => tx.insertMessage(message('one', 'c1'))),
+      store.transaction(async (tx) => { await tx.insertMessage(message('rolled back', 'c2')); throw new Error('no'); }),
+      store.transaction((tx) => tx.insertMessage(message('one again', 'c1'))),
+      store.transaction((tx) => tx.insertMessage(message('three', 'c3'))),
+    ];
+    const settled = await Promise.allSettled(runs);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const [one, , resend, three] = settled.map((s) => (s.status === 'fulfilled' ? s.value as { message: { id: number }; created: boolean } : undefined));
+    expect(resend).toMatchObject({ created: false, message: { id: one?.message.id } });
+    const ids = [before.message.id, one?.message.id, three?.message.id] as number[];
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(3);
+    expect((await store.getMessage('org_ids', three?.message.id as number))?.body).toBe('three');
+    // After the group, the database's own numbering carries on above them.
+    expect((await store.insertMessage(message('after', 'c4'))).message.id).toBeGreaterThan(three?.message.id as number);
+    await store.close();
+  });
 });
