@@ -2,7 +2,7 @@
  * PostgreSQL for tests: a fresh database per test (created, then dropped), on the server at
  * TEST_POSTGRES_URL (default: the local server, user postgres).
  *
- * (postgres-suite.ts decides whether a PostgreSQL suite runs, fails or is skipped.)
+ * (postgres-suite.ts runs a PostgreSQL suite, or fails it when the server does not answer.)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
 /**
  * Redis for tests: the server at TEST_REDIS_URL (default 127.0.0.1:6379), a key prefix per test so
  * parallel suites never see each other, and a way to cut a bus's connections as an outage would.
- * Without Redis these suites are skipped on a workstation but fail in CI (CI=true): a CI run that
- * silently stopped testing the Redis bus would be worse than a red one.
+ * Without Redis these suites fail, naming the server they looked for; they are never skipped: a
+ * run that silently stopped testing the Redis bus would look as green as one that tested it.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -25,19 +25,17 @@ export async function redisAvailable(url = TEST_REDIS_URL): Promise<boolean> {
 
 const available = await redisAvailable();
 
-/** `describe` for suites that need Redis: runs them, fails in CI without Redis, skips elsewhere. */
+/** `describe` for suites that need Redis: runs them, or one failing test when Redis does not answer. */
 export function describeRedis(name: string, fn: () => void): void {
   if (available) {
     describe(name, fn);
-  } else if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs Redis', () => {
-        throw new Error(`Redis is not reachable at ${TEST_REDIS_URL}; CI must provide it (or set TEST_REDIS_URL)`);
-      });
-    });
-  } else {
-    describe.skip(`${name} (Redis not reachable at ${TEST_REDIS_URL})`, fn);
+    return;
   }
+  describe(name, () => {
+    it('needs Redis', () => {
+      throw new Error(`Redis is not reachable at ${TEST_REDIS_URL}: start it, or set TEST_REDIS_URL`);
+    });
+  });
 }
 
 export function uniquePrefix(): string {
