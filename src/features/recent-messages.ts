@@ -1,3 +1,4 @@
+import { ExpiringMap } from '../domain/expiring-map.ts';
 import type { Conversation, Message } from '../domain/types.ts';
 
 export interface RecentMessage {
@@ -16,32 +17,23 @@ export interface RecentMessage {
  * needs, not for as long as an idle node happens to run.
  */
 export class RecentMessages {
-  private readonly byId = new Map<number, RecentMessage & { at: number }>();
+  private readonly byId: ExpiringMap<number, RecentMessage>;
 
   /**
    * `max` covers the live fan-out running a couple of seconds behind at 5,000 messages a second:
    * with fewer, a busy node missed here exactly when it could least afford the reads from the store.
    */
-  constructor(private readonly max = 10_000, private readonly ttlMs = 10_000, private readonly now: () => number = Date.now) {}
+  constructor(max = 10_000, ttlMs = 10_000, now: () => number = Date.now) {
+    this.byId = new ExpiringMap(max, ttlMs, now);
+  }
 
   remember(entry: RecentMessage): void {
-    const at = this.now();
-    this.byId.set(entry.message.id, { ...entry, at });
-    // Oldest first (insertion order): drop the expired and anything over the count.
-    for (const [id, e] of this.byId) {
-      if (this.byId.size <= this.max && at - e.at <= this.ttlMs) break;
-      this.byId.delete(id);
-    }
+    this.byId.set(entry.message.id, { message: entry.message, conversation: entry.conversation });
   }
 
   /** The entry, only when it belongs to this organization and is still fresh. */
   get(orgId: string, messageId: number): RecentMessage | undefined {
     const e = this.byId.get(messageId);
-    if (!e || e.message.orgId !== orgId) return undefined;
-    if (this.now() - e.at > this.ttlMs) {
-      this.byId.delete(messageId);
-      return undefined;
-    }
-    return { message: e.message, conversation: e.conversation };
+    return e && e.message.orgId === orgId ? e : undefined;
   }
 }

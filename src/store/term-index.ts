@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { searchTerms } from '../domain/normalize.ts';
 import type { FieldCrypto } from './field-crypto.ts';
 import type { Database } from './schema.ts';
+import { ExpiringMap } from '../domain/expiring-map.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -35,23 +36,18 @@ export async function hashedTerms(
  * messages is (see features/recent-messages.ts), and bounded in count.
  */
 export class RecentTermHashes {
-  private readonly byWord = new Map<string, { hash: string; at: number }>();
+  private readonly byWord: ExpiringMap<string, string>;
 
-  constructor(private readonly max = 20_000, private readonly ttlMs = 10_000, private readonly now: () => number = Date.now) {}
+  constructor(max = 20_000, ttlMs = 10_000, now: () => number = Date.now) {
+    this.byWord = new ExpiringMap(max, ttlMs, now);
+  }
 
   hashOf(orgId: string, word: string, compute: (word: string) => string): string {
     const key = `${orgId}\u0000${word}`;
-    const at = this.now();
     const known = this.byWord.get(key);
-    if (known && at - known.at <= this.ttlMs) return known.hash;
+    if (known !== undefined) return known;
     const hash = compute(word);
-    this.byWord.delete(key);
-    this.byWord.set(key, { hash, at });
-    // Oldest first (insertion order): drop the expired and anything over the count.
-    for (const [k, e] of this.byWord) {
-      if (this.byWord.size <= this.max && at - e.at <= this.ttlMs) break;
-      this.byWord.delete(k);
-    }
+    this.byWord.set(key, hash);
     return hash;
   }
 }
