@@ -110,11 +110,7 @@ describe('e-mail over SMTP', () => {
   });
 
   it('is the same contact as the widget visitor who gave that address', async () => {
-    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    await v.hello();
-    v.send({ type: 'profile', profile: { name: 'Wanda Twochannels', email: 'Wanda.T@Patients.test' } });
-    await v.next('profile_saved');
-    await v.say('Hi from the website');
+    const v = await WidgetClient.withProfile(h.wsUrl, h.inbox.publicKey, { name: 'Wanda Twochannels', email: 'Wanda.T@Patients.test' }, 'Hi from the website');
     await v.close();
     expect((await send({ from: 'Wanda <wanda.t@patients.test>', subject: 'Hello', text: 'Hi by e-mail' })).code).toBe(250);
     const agent = await enrolStaff(h, 'agent');
@@ -127,11 +123,7 @@ describe('e-mail over SMTP', () => {
   });
 
   it('lets staff write first by e-mail to the address from the pre-chat form; the answer lands in that conversation', async () => {
-    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    await v.hello();
-    v.send({ type: 'profile', profile: { name: 'Fiona First', email: 'fiona.first@patients.test' } });
-    await v.next('profile_saved');
-    await v.say('Please e-mail me the forms');
+    const v = await WidgetClient.withProfile(h.wsUrl, h.inbox.publicKey, { name: 'Fiona First', email: 'fiona.first@patients.test' }, 'Please e-mail me the forms');
     await v.close();
     const agent = await enrolStaff(h, 'agent');
     const web = await eventually(async () => (await agent.client.get<{ items: Array<{ id: string }> }>('/api/conversations')).body.items[0]);

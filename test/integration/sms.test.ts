@@ -109,11 +109,7 @@ describe('SMS through Twilio', () => {
   });
 
   it('is the same contact as the widget visitor who gave that number', async () => {
-    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    await v.hello();
-    v.send({ type: 'profile', profile: { name: 'Wanda Twochannels', phone: '(415) 555-0123' } });
-    await v.next('profile_saved');
-    await v.say('Hi from the website');
+    const v = await WidgetClient.withProfile(h.wsUrl, h.inbox.publicKey, { name: 'Wanda Twochannels', phone: '(415) 555-0123' }, 'Hi from the website');
     await v.close();
     await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'Hi by text' });
     const agent = await enrolStaff(h, 'agent');
@@ -134,11 +130,7 @@ describe('SMS through Twilio', () => {
 
 describe('replying on another of the contact\'s channels', () => {
   it('texts a website visitor who gave their number, in an SMS conversation of the same contact', async () => {
-    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    await v.hello();
-    v.send({ type: 'profile', profile: { name: 'Rhea Crosschannel', phone: '(415) 555-0123' } });
-    await v.next('profile_saved');
-    await v.say('Please text me the address');
+    const v = await WidgetClient.withProfile(h.wsUrl, h.inbox.publicKey, { name: 'Rhea Crosschannel', phone: '(415) 555-0123' }, 'Please text me the address');
     const agent = await enrolStaff(h, 'agent');
     const webId = await eventually(async () => (await agent.client.get<{ items: Array<{ id: string }> }>('/api/conversations')).body.items[0]?.id);
     const detail = await agent.client.get<{ contact: { replyChannels: string[] } }>(`/api/conversations/${webId}`);
@@ -183,11 +175,7 @@ describe('replying on another of the contact\'s channels', () => {
 
 describe('merging contacts by hand', () => {
   it('joins two records of one person: both histories, both addresses, and the merge is audited', async () => {
-    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    await v.hello();
-    v.send({ type: 'profile', profile: { name: 'Mergeable Person' } });
-    await v.next('profile_saved');
-    await v.say('From the website, no number given');
+    const v = await WidgetClient.withProfile(h.wsUrl, h.inbox.publicKey, { name: 'Mergeable Person' }, 'From the website, no number given');
     await v.close();
     await twilio.sendSms({ from: PATIENT, to: TWILIO.from, body: 'From my phone' });
     const agent = await enrolStaff(h, 'agent');

@@ -147,11 +147,7 @@ describe('WhatsApp (Cloud API)', () => {
   });
 
   it('is the same contact as the SMS sender and the widget visitor with that number', async () => {
-    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    await v.hello();
-    v.send({ type: 'profile', profile: { name: 'Wanda Threechannels', phone: '(415) 555-0199' } });
-    await v.next('profile_saved');
-    await v.say('Hi from the website');
+    const v = await WidgetClient.withProfile(h.wsUrl, h.inbox.publicKey, { name: 'Wanda Threechannels', phone: '(415) 555-0199' }, 'Hi from the website');
     await v.close();
     await h.twilio?.sendSms({ from: PHONE, to: '+15005550006', body: 'Hi by text' });
     await meta.whatsappText({ from: WA_ID, text: 'Hi on WhatsApp' });

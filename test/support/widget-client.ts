@@ -13,6 +13,17 @@ export class WidgetClient {
     return c;
   }
 
+  /** A visitor who filled in the pre-chat form with `profile` and wrote `body`; the socket stays open. */
+  static async withProfile(wsUrl: string, publicKey: string, profile: { name?: string; email?: string; phone?: string }, body: string): Promise<WidgetClient> {
+    const c = await WidgetClient.connect(wsUrl, publicKey);
+    await c.hello();
+    const before = c.frames.length;
+    c.send({ type: 'profile', profile });
+    await c.next('profile_saved', before);
+    await c.say(body);
+    return c;
+  }
+
   private open(url: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.ws = new WebSocket(url);
