@@ -35,6 +35,8 @@ const P = quick ? {
   latencyMs: 20_000, idle: 10_000, growthSmall: [1000, 10], growthLarge: [100_000, 10], growthSamples: 200,
   slackRate: 50, slackVisitors: 300, slackMs: 20_000, outageMs: 60_000,
 };
+// Checked before anything starts: a mistyped knob should not cost a minute of benchmark first.
+const ASSUMED_BARE_RATE = assumedBareRate();
 /** A step passes while at least this share of what was offered was delivered, and p99 stayed sane. */
 const MIN_DELIVERED = 0.95;
 const MAX_P99_MS = 1000;
@@ -246,6 +248,15 @@ async function saturate(load, name) {
   return { best, steps, saturated: false };
 }
 
+/** BENCH_BARE_RATE, for a run narrowed to Bedside: a positive number of messages a second. */
+function assumedBareRate() {
+  const v = process.env.BENCH_BARE_RATE;
+  if (v === undefined) return P.rampStart;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`BENCH_BARE_RATE must be a positive number of messages a second, not "${v}"`);
+  return n;
+}
+
 async function relayAndLatency() {
   const load = startLoad();
   const sat = {};
@@ -264,8 +275,7 @@ async function relayAndLatency() {
       if (!saturated) unsaturated.push(kind);
       raw[`relay_${kind}`] = steps;
       // Scenario 2 runs once every saturation is known for bare (it goes first).
-      // BENCH_BARE_RATE: the saturation to assume for bare when a narrowed run leaves it out.
-      const rate = Math.round((sat.bare?.rate ?? Number(process.env.BENCH_BARE_RATE ?? P.rampStart)) * 0.5);
+      const rate = Math.round((sat.bare?.rate ?? ASSUMED_BARE_RATE) * 0.5);
       await sleep(500);
       const l = await load.call('step', { rate, durationMs: P.latencyMs, drainMs: 5000 });
       lat[kind] = l;

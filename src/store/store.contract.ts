@@ -108,6 +108,15 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       expect(hits[0]?.body).toContain('knee hurts');
       expect(await store.inbox.searchMessages(a.org.id, 'zebracrossing elbow', 20)).toEqual([]);
       expect((await store.inbox.searchMessages(b.org.id, 'zebracrossing', 20)).map((h) => h.orgId)).toEqual([b.org.id]);
+      // Full-text query syntax and SQL in a query are plain text: only its words count, all of them.
+      const found = async (q: string) => (await store.inbox.searchMessages(a.org.id, q, 20)).map((h) => h.id);
+      expect(await found('"zebracrossing')).toEqual([message.id]);
+      expect(await found("knee') OR 1=1 --")).toEqual([]);
+      expect(await found("-knee' --")).toEqual([message.id]);
+      expect(await found('zebracrossing OR elbow')).toEqual([]);
+      expect(await found('* NEAR(knee)')).toEqual([]);
+      expect(await found('zebra*')).toEqual([]);
+      expect(await found('*')).toEqual([]);
     });
 
     it('draws a new reference for a conversation whose reference the practice already uses', async () => {

@@ -32,6 +32,8 @@ export class DeferredTermIndex {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** The position as last read or written here (the table holds the authoritative one). */
+  private seen: number | undefined;
   private readonly recentHashes = new RecentTermHashes();
 
   constructor(private readonly root: Kysely<Database>, private readonly crypto: FieldCrypto) {}
@@ -73,11 +75,13 @@ export class DeferredTermIndex {
   }
 
   private async batch(): Promise<number> {
-    const through = await this.root.selectFrom('searchIndexProgress').select('throughMessageId').where('name', '=', 'terms').executeTakeFirst();
-    const from = Number(through?.throughMessageId ?? 0);
+    // Idle, a tick is one look at the newest id against the position last seen here; the stored
+    // position is read, and trusted, only inside the transaction that moves it.
     const newest = await this.root.selectFrom('messages').select((eb) => eb.fn.max<number>('id').as('id')).executeTakeFirst();
-    if (newest?.id == null || Number(newest.id) <= from) return 0;
-    return this.root.transaction().execute(async (trx) => {
+    if (newest?.id == null || (this.seen !== undefined && Number(newest.id) <= this.seen)) return 0;
+    const done = await this.root.transaction().execute(async (trx) => {
+      const through = await trx.selectFrom('searchIndexProgress').select('throughMessageId').where('name', '=', 'terms').executeTakeFirst();
+      const from = Number(through?.throughMessageId ?? 0);
       const rows = await trx.selectFrom('messages').select(['id', 'orgId', 'body'])
         .where('id', '>', from).orderBy('id').limit(BATCH).execute();
       const opened = [];
@@ -91,8 +95,12 @@ export class DeferredTermIndex {
       const entries = (await hashedTerms(trx, this.crypto, opened, this.recentHashes)).filter((m) => m.terms.length > 0);
       if (entries.length) await trx.executeQuery(insertBatch(entries.map((m) => [m.id, m.terms.join(' ')])));
       const last = rows.at(-1);
-      if (last) await trx.updateTable('searchIndexProgress').set({ throughMessageId: Number(last.id) }).where('name', '=', 'terms').execute();
-      return rows.length;
+      const position = last ? Number(last.id) : from;
+      if (last) await trx.updateTable('searchIndexProgress').set({ throughMessageId: position }).where('name', '=', 'terms').execute();
+      return { count: rows.length, position };
     });
+    // Only once committed: a batch rolled back is tried again on the next tick.
+    this.seen = done.position;
+    return done.count;
   }
 }
