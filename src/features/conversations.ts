@@ -8,55 +8,20 @@
  */
 import type { Bus } from '../bus/types.ts';
 import { topics } from '../bus/types.ts';
-import { newConversationRef, newId } from '../domain/ids.ts';
 import type { ChannelKind, Contact, Conversation, Inbox, Message, Staff } from '../domain/types.ts';
-import type { ContactPatch, Store, StoreOps } from '../store/types.ts';
+import type { ContactPatch, Store } from '../store/types.ts';
 import type { OrgEvent, VisitorEvent } from './events.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
 import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './attachments.ts';
 import { RecentMessages } from './recent-messages.ts';
-
-/** A new, open conversation of a contact in an inbox. */
-export function newConversation(inbox: Inbox, contactId: string, channel: ChannelKind, now: number): Conversation {
-  return {
-    id: newId('cv'), orgId: inbox.orgId, inboxId: inbox.id, contactId, channel,
-    ref: newConversationRef(), status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null,
-    createdAt: now, updatedAt: now, lastMessageAt: now, resolvedAt: null, waitingSince: null,
-  };
-}
 import type { CoreMetrics } from './metrics.ts';
+import {
+  enqueueSlackUpdate, findOrCreateContact, writePatientMessage,
+  type PatientMessageInput, type PatientMessageRecord, type PatientMessageWriter,
+} from './patient-message-write.ts';
 
 /** Delivery outcomes that mean the patient did not get the message. */
 export const DELIVERY_PROBLEMS = new Set(['undelivered', 'failed', 'refused']);
-
-export interface PatientMessageInput {
-  inbox: Inbox;
-  /** How this channel knows the patient: a widget visitor id, a phone number... */
-  identity: { channel: ChannelKind; externalId: string };
-  body: string;
-  clientId?: string;
-  sourceId?: string;
-  profile?: ContactPatch;
-  /**
-   * The channel vouches for the address (the carrier delivered the SMS from this number): a
-   * contact already known by it (e.g. from the website's pre-chat form) is the same person.
-   * Never set for self-declared details such as a widget form.
-   */
-  linkByAddress?: { phone?: string; email?: string };
-  /** Files sent with the message; screened by the attachment policy, kept ones stored sealed. */
-  attachments?: IncomingAttachment[];
-  /**
-   * The patient is already proven to be this contact (a verified secure link): the message joins
-   * them whatever the identity says, e.g. an answer to a Messenger notice given through the link.
-   */
-  contactId?: string;
-  /**
-   * Whom this identity resolved to earlier on the same connection (the widget's socket). When that
-   * contact still has a conversation in this inbox, the identity look-up is skipped; a merged or
-   * erased contact has none, and the identity decides as usual.
-   */
-  lastContactId?: string;
-}
 
 export interface StaffReplyInput {
   conversation: Conversation;
@@ -76,10 +41,16 @@ export interface ConversationServiceOptions {
   attachmentPolicy?: AttachmentPolicy;
   now?: () => number;
   metrics?: CoreMetrics;
+  /**
+   * Where patients' messages are written; by default in this thread, through the store. The
+   * embedded SQLite store gives the writing to a thread of its own (see writer-thread/).
+   */
+  patientMessageWriter?: PatientMessageWriter;
 }
 
 export class ConversationService {
   private readonly now: () => number;
+  private readonly writer: PatientMessageWriter;
   /** New messages without attachments, as committed here: live sockets need not read them back. */
   readonly recent = new RecentMessages();
 
@@ -89,6 +60,11 @@ export class ConversationService {
     private readonly options: ConversationServiceOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.writer = options.patientMessageWriter ?? {
+      write: (input, slackEnabled) => this.store.transaction((tx) => writePatientMessage(tx, input, {
+        now: this.now, slackEnabled, ...(options.attachmentPolicy ? { attachmentPolicy: options.attachmentPolicy } : {}),
+      })),
+    };
   }
 
   /** Finds the patient by this channel's identity, without creating anything. */
@@ -99,7 +75,7 @@ export class ConversationService {
   /** Creates the contact for an identity if needed, and applies profile fields (pre-chat form). */
   async saveContactProfile(inbox: Inbox, identity: { channel: ChannelKind; externalId: string }, profile: ContactPatch): Promise<Contact> {
     return this.store.transaction(async (tx) => {
-      const contact = await this.findOrCreateContact(tx, inbox.orgId, identity, profile);
+      const contact = await findOrCreateContact(tx, inbox.orgId, identity, this.now(), profile);
       await tx.updateContact(inbox.orgId, contact.id, profile);
       return { ...contact, ...profile };
     });
@@ -108,49 +84,7 @@ export class ConversationService {
   async receivePatientMessage(input: PatientMessageInput): Promise<{ message: Message; conversation: Conversation; created: boolean }> {
     const { inbox } = input;
     const orgId = inbox.orgId;
-    const result = await this.store.transaction(async (tx) => {
-      const now = this.now();
-      let conversation = input.lastContactId && !input.contactId
-        ? await tx.findLatestConversation(orgId, inbox.id, input.lastContactId)
-        : undefined;
-      if (!conversation) {
-        const known = input.contactId ? await tx.getContact(orgId, input.contactId) : undefined;
-        if (input.contactId && !known) throw new Error('contact not found');
-        const contact = known ?? await this.findOrCreateContact(tx, orgId, input.identity, input.profile, input.linkByAddress);
-        conversation = await tx.findLatestConversation(orgId, inbox.id, contact.id)
-          ?? await this.createConversation(tx, inbox, contact, input.identity.channel, now);
-      }
-      let reopened = false;
-      const files = screenAll(this.options.attachmentPolicy ?? { maxBytes: 0, allowedTypes: new Set() }, input.attachments ?? []);
-      const { message, created } = await tx.insertMessage({
-        orgId, conversationId: conversation.id, direction: 'in', kind: 'message', authorType: 'contact',
-        authorStaffId: null, authorName: null, body: bodyWithFiles(input.body, files), clientId: input.clientId ?? null,
-        source: input.identity.channel, sourceId: input.sourceId ?? null, createdAt: now,
-      });
-      if (!created) return { message, conversation, created, reopened, withFiles: false, jobsQueued: false };
-      for (const f of files.kept) {
-        await tx.attachments.insert({ id: newId('att'), orgId, messageId: message.id, filename: f.filename, contentType: f.contentType, data: f.data, createdAt: now });
-      }
-
-      // A patient writing again after "resolved" continues the same conversation and thread.
-      reopened = conversation.status === 'resolved';
-      const patch = {
-        lastMessageAt: now, updatedAt: now, waitingSince: conversation.waitingSince ?? now,
-        ...(reopened ? { status: 'open' as const, resolvedAt: null } : {}),
-      };
-      await tx.updateConversation(orgId, conversation.id, patch);
-      conversation = { ...conversation, ...patch };
-
-      const jobsQueued = this.options.slackEnabledFor(orgId);
-      if (jobsQueued) {
-        await tx.enqueueJob({
-          orgId, kind: jobKinds.slackPost, payload: { conversationId: conversation.id, messageId: message.id },
-          queueKey: queueKeys.slack(conversation.id), dedupeKey: `${jobKinds.slackPost}:${message.id}`,
-        });
-        if (reopened) await this.enqueueSlackUpdate(tx, conversation);
-      }
-      return { message, conversation, created, reopened, withFiles: files.kept.length > 0, jobsQueued };
-    });
+    const result: PatientMessageRecord = await this.writer.write(input, this.options.slackEnabledFor(orgId));
 
     if (result.created) {
       if (!result.withFiles) this.recent.remember({ message: result.message, conversation: result.conversation });
@@ -277,45 +211,12 @@ export class ConversationService {
       const full = { ...patch, updatedAt: this.now() };
       await tx.updateConversation(conversation.orgId, conversation.id, full);
       const next = { ...conversation, ...full };
-      if (this.options.slackEnabledFor(conversation.orgId)) await this.enqueueSlackUpdate(tx, next);
+      if (this.options.slackEnabledFor(conversation.orgId)) await enqueueSlackUpdate(tx, next);
       return next;
     });
     this.options.onJobsQueued();
     await this.publishConversation(updated);
     return updated;
-  }
-
-  private async enqueueSlackUpdate(tx: StoreOps, conversation: Conversation): Promise<void> {
-    await tx.enqueueJob({
-      orgId: conversation.orgId, kind: jobKinds.slackUpdate, payload: { conversationId: conversation.id },
-      queueKey: queueKeys.slack(conversation.id),
-    });
-  }
-
-  private async findOrCreateContact(
-    tx: StoreOps, orgId: string, identity: { channel: ChannelKind; externalId: string }, profile?: ContactPatch,
-    linkByAddress?: { phone?: string; email?: string },
-  ): Promise<Contact> {
-    const existing = await tx.findContactByIdentity(orgId, identity.channel, identity.externalId);
-    if (existing) return existing;
-    if (linkByAddress) {
-      const known = await tx.findContactsByEmailOrPhone(orgId, linkByAddress);
-      // Only an unambiguous match: two contacts sharing a number stay for staff to merge.
-      if (known.length === 1 && known[0]) {
-        await tx.addIdentity(orgId, known[0].id, identity.channel, identity.externalId);
-        return known[0];
-      }
-    }
-    const contact: Contact = {
-      id: newId('ct'), orgId, displayName: profile?.displayName ?? null, email: profile?.email ?? null,
-      phone: profile?.phone ?? null, createdAt: this.now(),
-    };
-    await tx.createContact(contact, identity);
-    return contact;
-  }
-
-  private async createConversation(tx: StoreOps, inbox: Inbox, contact: Contact, channel: ChannelKind, now: number): Promise<Conversation> {
-    return tx.createConversation(newConversation(inbox, contact.id, channel, now));
   }
 
   private publishOrg(orgId: string, event: OrgEvent): Promise<void> {
@@ -329,11 +230,4 @@ export class ConversationService {
   private publishConversation(c: Conversation): Promise<void> {
     return this.publishOrg(c.orgId, { type: 'conversation.updated', conversationId: c.id, status: c.status, assigneeId: c.assigneeId });
   }
-}
-
-/** The text staff see: what the patient wrote, a line per refused file, and names of kept files when there is no text. */
-function bodyWithFiles(body: string, files: { kept: IncomingAttachment[]; notes: string[] }): string {
-  const text = body.trim();
-  const named = text ? [] : files.kept.map((f) => `[Attachment: ${f.filename}]`);
-  return [text, ...named, ...files.notes].filter(Boolean).join('\n');
 }

@@ -7,7 +7,7 @@
 import type { ChannelKind, Contact, Conversation, Inbox } from '../domain/types.ts';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
-import { newConversation } from './conversations.ts';
+import { newConversation } from './patient-message-write.ts';
 
 /** Channels where Bedside can start a conversation from an address alone. */
 const ADDRESSABLE: Partial<Record<ChannelKind, (c: Contact) => string | null>> = {
