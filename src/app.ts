@@ -30,6 +30,8 @@ import { WIDGET_MAX_FRAME_BYTES, widgetSocketRoutes } from './channels/widget/so
 import type { Config } from './config.ts';
 import type { Inbox } from './domain/types.ts';
 import { ConversationService } from './features/conversations.ts';
+import { writerInTransaction } from './features/patient-message-write.ts';
+import { PatientMessageThread } from './features/writer-thread/writer-thread.ts';
 import { registerDeliveryHandler } from './features/delivery.ts';
 import { ensureEmailInbox, ensureSmsInbox, seedDemoPractice } from './features/demo.ts';
 import { attachmentPolicy } from './features/attachments.ts';
@@ -58,9 +60,10 @@ import { installSecurityHeaders } from './http/security-headers.ts';
 import { widgetPages } from './http/widget-pages.ts';
 import { JobWorker } from './jobs/worker.ts';
 import { createLogger, type Logger } from './log.ts';
-import { loadMasterKey } from './security/master-key.ts';
+import { loadMasterKey, type MasterKey } from './security/master-key.ts';
 import { loadOrCreateSecretKey } from './security/secret-key.ts';
 import { openConfiguredStore } from './store/open.ts';
+import { sqliteFile } from './store/sqlite/open.ts';
 import type { Store } from './store/types.ts';
 
 /** JSON bodies anywhere else are small; Slack's route sets its own limit. */
@@ -117,11 +120,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const installed = config.slackApp && !config.slack ? await new InstalledWorkspaces(store, config.slackApp, slackTimeoutMs).load() : undefined;
   const slackWorkspaces: SlackWorkspaces | undefined = config.slack ? new EnvWorkspace(config.slack, slackTimeoutMs) : installed;
   const stopSlackRefresh = installed?.keepFresh(30_000, (err) => log.warn({ err }, 'slack installations not re-read'));
+  const patientMessageThread = options.store || config.databaseUrl ? undefined
+    : await startPatientMessageThread(store, config, master.key, log);
   const conversations = new ConversationService(store, bus, {
     slackEnabledFor: (orgId) => slackWorkspaces?.enabledFor(orgId) ?? false,
     onJobsQueued: () => worker.wake(),
     attachmentPolicy: attachmentPolicy(config),
     metrics,
+    ...(patientMessageThread ? { patientMessageWriter: patientMessageThread } : {}),
   });
   const secureLinks = new SecureLinks(store, conversations, audit, config.publicUrl, () => worker.wake());
   const patientChannels = [widgetAdapter(bus)];
@@ -283,6 +289,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         scheduler.stop();
         stopSlackRefresh?.();
         await worker.stop(config.shutdownGraceMs);
+        await patientMessageThread?.stop();
         await bus.close();
         await presenceRegistry.close();
         await store.close();
@@ -290,4 +297,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return stopping;
     },
   };
+}
+
+/**
+ * The embedded SQLite store writes patients' messages on a thread of its own (see
+ * features/writer-thread/). Should it fail to start, the server's thread writes them, as it does
+ * on PostgreSQL, whose writes already happen off this process.
+ */
+async function startPatientMessageThread(store: Store, config: Config, masterKey: MasterKey, log: Logger): Promise<PatientMessageThread | undefined> {
+  const policy = attachmentPolicy(config);
+  return PatientMessageThread.start({
+    file: sqliteFile(config.dataDir), masterKey, attachmentPolicy: policy, log: log.child({ module: 'writer-thread' }),
+    fallback: writerInTransaction(store, { now: Date.now, attachmentPolicy: policy }),
+  }).catch((err: unknown) => {
+    log.error({ err }, 'patient-message writer thread did not start; writing on the server thread');
+    return undefined;
+  });
 }

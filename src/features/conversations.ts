@@ -16,7 +16,7 @@ import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './att
 import { RecentMessages } from './recent-messages.ts';
 import type { CoreMetrics } from './metrics.ts';
 import {
-  enqueueSlackUpdate, findOrCreateContact, writePatientMessage,
+  enqueueSlackUpdate, findOrCreateContact, writerInTransaction,
   type PatientMessageInput, type PatientMessageRecord, type PatientMessageWriter,
 } from './patient-message-write.ts';
 
@@ -60,11 +60,9 @@ export class ConversationService {
     private readonly options: ConversationServiceOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.writer = options.patientMessageWriter ?? {
-      write: (input, slackEnabled) => this.store.transaction((tx) => writePatientMessage(tx, input, {
-        now: this.now, slackEnabled, ...(options.attachmentPolicy ? { attachmentPolicy: options.attachmentPolicy } : {}),
-      })),
-    };
+    this.writer = options.patientMessageWriter ?? writerInTransaction(store, {
+      now: this.now, ...(options.attachmentPolicy ? { attachmentPolicy: options.attachmentPolicy } : {}),
+    });
   }
 
   /** Finds the patient by this channel's identity, without creating anything. */

@@ -6,7 +6,7 @@
  */
 import { newConversationRef, newId } from '../domain/ids.ts';
 import type { ChannelKind, Contact, Conversation, Inbox, Message } from '../domain/types.ts';
-import type { ContactPatch, StoreOps } from '../store/types.ts';
+import type { ContactPatch, Store, StoreOps } from '../store/types.ts';
 import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './attachments.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
 
@@ -61,6 +61,11 @@ export interface PatientMessageRecord {
 /** Writes a patient's message; where it runs (which thread, which transaction) is the caller's. */
 export interface PatientMessageWriter {
   write(input: PatientMessageInput, slackEnabled: boolean): Promise<PatientMessageRecord>;
+}
+
+/** Writes in a transaction of the store, on the caller's thread. */
+export function writerInTransaction(store: Store, rules: Omit<PatientMessageRules, 'slackEnabled'>): PatientMessageWriter {
+  return { write: (input, slackEnabled) => store.transaction((tx) => writePatientMessage(tx, input, { ...rules, slackEnabled })) };
 }
 
 /** A new, open conversation of a contact in an inbox. */

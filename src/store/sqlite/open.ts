@@ -1,14 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 import { KyselyStore } from '../kysely-store.ts';
 import { FieldCrypto } from '../field-crypto.ts';
 import { cachePreparedStatements } from './statement-cache.ts';
 import { InlineLimitPlugin } from '../inline-limit-plugin.ts';
 import { BackgroundCheckpointer } from './checkpointer.ts';
+import { ImmediateSqliteDialect } from './immediate-dialect.ts';
 import type { MasterKey } from '../../security/master-key.ts';
+
+/** The database file under a data directory. */
+export function sqliteFile(dataDir: string): string {
+  return join(dataDir, 'bedside.sqlite');
+}
 
 /**
  * The embedded default: one SQLite file under DATA_DIR, in WAL mode so readers never wait on the
@@ -18,8 +24,27 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    file = join(dataDir, 'bedside.sqlite');
+    file = sqliteFile(dataDir);
   }
+  const sqlite = openConnection(file);
+  const checkpointer = file === ':memory:' ? undefined
+    : new BackgroundCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 10000'));
+  const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', new FieldCrypto(masterKey), {
+    groupCommit: true, deferredTerms: true, beforeClose: async () => checkpointer?.stop(),
+  });
+  await store.migrate();
+  return store;
+}
+
+/**
+ * A second connection to a store the server has opened (and migrated), for the patient-message
+ * writer thread: it writes, and leaves migrations, checkpoints and the word index to the server.
+ */
+export function openSqliteWriterStore(file: string, masterKey: MasterKey): KyselyStore {
+  return new KyselyStore(kyselyOver(openConnection(file)), 'sqlite', new FieldCrypto(masterKey), { groupCommit: true, deferredTerms: true });
+}
+
+function openConnection(file: string): SqliteDatabase.Database {
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only a power loss can drop the last commit.
@@ -33,12 +58,12 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   sqlite.pragma('cache_size = -16000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }), plugins: [new CamelCasePlugin(), new InlineLimitPlugin()] });
-  const checkpointer = file === ':memory:' ? undefined
-    : new BackgroundCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 10000'));
-  const store = new KyselyStore(db, 'sqlite', new FieldCrypto(masterKey), {
-    groupCommit: true, deferredTerms: true, beforeClose: async () => checkpointer?.stop(),
+  return sqlite;
+}
+
+function kyselyOver(sqlite: SqliteDatabase.Database): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: cachePreparedStatements(sqlite) }),
+    plugins: [new CamelCasePlugin(), new InlineLimitPlugin()],
   });
-  await store.migrate();
-  return store;
 }

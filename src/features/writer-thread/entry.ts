@@ -1,0 +1,65 @@
+/**
+ * The patient-message writer thread's program: a connection of its own to the server's SQLite file,
+ * on which it runs `writePatientMessage` for every request, grouped into shared commits as the
+ * server's own store does. See writer-thread.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSqliteWriterStore } from '../../store/sqlite/open.ts';
+import { writePatientMessage, type PatientMessageInput } from '../patient-message-write.ts';
+import type { FromThread, ToThread, WriteReply, WriteRequest, WriterThreadData } from './protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('the writer thread runs as a worker thread');
+const data = workerData as WriterThreadData;
+const store = openSqliteWriterStore(data.file, { id: data.masterKey.id, key: Buffer.from(data.masterKey.key) });
+const rules = (slackEnabled: boolean) => ({
+  now: Date.now, slackEnabled, ...(data.attachmentPolicy ? { attachmentPolicy: data.attachmentPolicy } : {}),
+});
+
+let replies: WriteReply[] = [];
+const inFlight = new Set<Promise<void>>();
+const send = (m: FromThread) => port.postMessage(m);
+function flush(): void {
+  if (!replies.length) return;
+  const batch = replies;
+  replies = [];
+  send({ type: 'written', replies: batch });
+}
+function reply(r: WriteReply): void {
+  // Replies of one group commit settle together: they leave in one post at the end of the turn.
+  if (replies.push(r) === 1) setImmediate(flush);
+}
+
+async function write(req: WriteRequest): Promise<void> {
+  try {
+    const record = await store.transaction((tx) => writePatientMessage(tx, revive(req.input), rules(req.slackEnabled)));
+    reply({ id: req.id, ok: true, record });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    reply({ id: req.id, ok: false, error: { name: e.name, message: e.message } });
+  }
+}
+
+/** Buffers arrive as plain Uint8Arrays. */
+function revive(input: PatientMessageInput): PatientMessageInput {
+  if (!input.attachments?.length) return input;
+  return { ...input, attachments: input.attachments.map((a) => ({ ...a, data: Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength) })) };
+}
+
+port.on('message', (m: ToThread) => {
+  if (m.type === 'write') {
+    for (const req of m.requests) {
+      const done = write(req);
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
+    }
+    return;
+  }
+  // Every request already received is written and answered before the connection closes.
+  void Promise.allSettled([...inFlight]).then(() => store.close()).finally(() => {
+    flush();
+    send({ type: 'stopped' });
+    port.close();
+  });
+});
+send({ type: 'ready' });

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testMasterKey } from '../../../test/support/keys.ts';
+import type { Inbox } from '../../domain/types.ts';
+import { openSqliteStore, sqliteFile } from '../../store/sqlite/open.ts';
+import type { KyselyStore } from '../../store/kysely-store.ts';
+import { writerInTransaction, type PatientMessageInput } from '../patient-message-write.ts';
+import { PatientMessageThread } from './writer-thread.ts';
+
+const policy = { maxBytes: 1000, allowedTypes: new Set(['text/plain']) };
+const inbox: Inbox = {
+  id: 'in_web', orgId: 'org_1', name: 'Website', channel: 'web', publicKey: 'pk_test',
+  settings: { greeting: 'Hi', color: '#123456', preChat: { enabled: false, fields: [] } }, createdAt: 1,
+};
+const visitor = (n: number, body: string, clientId?: string): PatientMessageInput => ({
+  inbox, identity: { channel: 'web', externalId: `v_${n}` }, body, ...(clientId ? { clientId } : {}),
+});
+
+describe('patient-message writer thread', () => {
+  let dir: string;
+  let store: KyselyStore;
+  let thread: PatientMessageThread;
+  const logged: string[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bedside-writer-'));
+    store = await openSqliteStore(dir, testMasterKey());
+    await store.createOrganization({ id: 'org_1', name: 'Practice', slug: 'practice', createdAt: 1 });
+    await store.createInbox(inbox);
+    logged.length = 0;
+    thread = await PatientMessageThread.start({
+      file: sqliteFile(dir), masterKey: testMasterKey(), attachmentPolicy: policy,
+      fallback: writerInTransaction(store, { now: Date.now, attachmentPolicy: policy }),
+      log: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }),
+    });
+  });
+
+  afterEach(async () => {
+    await thread.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes the message on its own connection: the server reads it sealed and whole, and a resend stays single', async () => {
+    const first = await thread.write(visitor(1, 'My knee hurts since Tuesday', 'c1'), true);
+    expect(first).toMatchObject({ created: true, reopened: false, jobsQueued: true, message: { body: 'My knee hurts since Tuesday', direction: 'in' } });
+    const stored = await store.getMessage('org_1', first.message.id);
+    expect(stored?.body).toBe('My knee hurts since Tuesday');
+    expect(await store.getConversation('org_1', first.conversation.id)).toMatchObject({ contactId: first.conversation.contactId, status: 'open' });
+    // The Slack job it implied, in the same commit.
+    expect((await store.jobCounts()).pending).toBe(1);
+
+    const again = await thread.write(visitor(1, 'My knee hurts since Tuesday', 'c1'), true);
+    expect(again).toMatchObject({ created: false, message: { id: first.message.id } });
+    expect((await store.jobCounts()).pending).toBe(1);
+  });
+
+  it('takes turns with the server connection: concurrent writes on both all land, none refused as busy', async () => {
+    const first = await thread.write(visitor(0, 'hello'), false);
+    const contacts = 40;
+    const fromPatients = Array.from({ length: 400 }, (_, i) => thread.write(visitor(i % contacts, `message ${i}`, `m${i}`), false));
+    // Meanwhile the server's own transactions read, then write (what a staff reply does).
+    const fromServer = Array.from({ length: 100 }, (_, i) => store.transaction(async (tx) => {
+      const c = await tx.getConversation('org_1', first.conversation.id);
+      await tx.updateConversation('org_1', first.conversation.id, { updatedAt: (c?.updatedAt ?? 0) + 1 });
+      return tx.insertMessage({
+        orgId: 'org_1', conversationId: first.conversation.id, direction: 'out', kind: 'message', authorType: 'staff',
+        authorStaffId: null, authorName: null, body: `reply ${i}`, clientId: null, source: 'inbox', sourceId: `r${i}`, createdAt: Date.now(),
+      });
+    }));
+    const written = await Promise.all(fromPatients);
+    const replies = await Promise.all(fromServer);
+    expect(written.every((w) => w.created)).toBe(true);
+    expect(replies.every((r) => r.created)).toBe(true);
+    const ids = [...written.map((w) => w.message.id), ...replies.map((r) => r.message.id)];
+    expect(new Set(ids).size).toBe(500);
+    // One conversation per visitor, found again for each of their messages.
+    const byContact = new Map(written.map((w) => [w.conversation.contactId, w.conversation.id]));
+    expect(byContact.size).toBe(contacts);
+    for (const w of written) expect(w.conversation.id).toBe(byContact.get(w.conversation.contactId));
+    const sample = written[123];
+    expect((await store.getMessage('org_1', sample?.message.id ?? 0))?.body).toBe('message 123');
+  });
+
+  it('hands back the error the write would have thrown, and goes on writing', async () => {
+    await expect(thread.write({ ...visitor(2, 'hi'), contactId: 'ct_unknown' }, false)).rejects.toThrow('contact not found');
+    await expect(thread.write(visitor(2, 'still here'), false)).resolves.toMatchObject({ created: true });
+  });
+
+  it('keeps attachments the policy allows, as bytes, and names the ones it refused', async () => {
+    const w = await thread.write({
+      ...visitor(3, ''),
+      attachments: [
+        { filename: 'notes.txt', contentType: 'text/plain', data: Buffer.from('blood pressure log') },
+        { filename: 'scan.exe', contentType: 'application/x-msdownload', data: Buffer.from('MZ') },
+      ],
+    }, false);
+    expect(w.withFiles).toBe(true);
+    expect(w.message.body).toContain('scan.exe');
+    const [info] = await store.attachments.listForMessages('org_1', [w.message.id]);
+    expect(info?.filename).toBe('notes.txt');
+    const kept = await store.attachments.get('org_1', info?.id ?? '');
+    expect(kept?.data.toString()).toBe('blood pressure log');
+  });
+
+  it('after stop, writes on the server thread instead', async () => {
+    await thread.stop();
+    await expect(thread.write(visitor(4, 'after stop'), false)).resolves.toMatchObject({ created: true, message: { body: 'after stop' } });
+  });
+
+  it('if the thread dies, unanswered messages fail (to be sent again) and later ones are written on the server thread', async () => {
+    const worker = (thread as unknown as { worker: Worker }).worker;
+    const lost = thread.write(visitor(5, 'in flight'), false);
+    await new Promise((r) => setImmediate(r));
+    await worker.terminate();
+    await expect(lost).rejects.toThrow('before confirming');
+    await expect(thread.write(visitor(5, 'after the crash'), false)).resolves.toMatchObject({ created: true });
+    expect(logged.join('')).toContain('writer thread exited');
+  });
+});

@@ -1,0 +1,144 @@
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../log.ts';
+import type { MasterKey } from '../../security/master-key.ts';
+import type { AttachmentPolicy } from '../attachments.ts';
+import type { PatientMessageInput, PatientMessageRecord, PatientMessageWriter } from '../patient-message-write.ts';
+import type { FromThread, ToThread, WriteRequest, WriterThreadData } from './protocol.ts';
+
+export interface WriterThreadOptions {
+  /** The SQLite file, already opened and migrated by the server's store. */
+  file: string;
+  masterKey: MasterKey;
+  attachmentPolicy: AttachmentPolicy | undefined;
+  /** Takes over should the thread die: the server's own transaction. */
+  fallback: PatientMessageWriter;
+  log: Logger;
+}
+
+/**
+ * Patients' messages written on a thread of their own, for the embedded SQLite store.
+ *
+ * Why: the server is one event-loop thread, and SQLite is synchronous. Writing a message (its
+ * conversation found and updated, the sealed row with its indexes, the commit) was over 40% of that
+ * thread's time under load, during which no socket was read or written, while the machine's other
+ * core sat idle. Here the server thread hands the message over as plain data and gets the record
+ * back; the writing runs beside it, on its own connection, with the same code
+ * (`writePatientMessage`) and the same group commit. Staff replies, state changes and everything
+ * else still write on the server's connection; both connections take the write lock at BEGIN
+ * (store/sqlite/immediate-dialect.ts), so they take turns and never see a stale snapshot.
+ *
+ * A reply comes only after the commit, so a message is never confirmed before it is durable. If
+ * the thread dies, messages it had not answered fail (the widget, or the vendor, sends them again,
+ * and the client or vendor id keeps them single) and later ones are written by `fallback`.
+ */
+export class PatientMessageThread implements PatientMessageWriter {
+  private readonly pending = new Map<number, { resolve: (r: PatientMessageRecord) => void; reject: (e: Error) => void }>();
+  private queue: WriteRequest[] = [];
+  private nextId = 1;
+  private alive = true;
+  private readonly stopped: Promise<void>;
+
+  private constructor(private readonly worker: Worker, private readonly options: WriterThreadOptions) {
+    this.stopped = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (m: FromThread) => this.onMessage(m));
+    worker.on('error', (err) => options.log.error({ err }, 'patient-message writer thread failed'));
+    worker.once('exit', (code) => this.onExit(code));
+  }
+
+  /** Starts the thread and waits until its connection is open. */
+  static async start(options: WriterThreadOptions): Promise<PatientMessageThread> {
+    const data: WriterThreadData = {
+      file: options.file, masterKey: { id: options.masterKey.id, key: new Uint8Array(options.masterKey.key) },
+      attachmentPolicy: options.attachmentPolicy,
+    };
+    const worker = threadProgram(data);
+    await new Promise<void>((resolve, reject) => {
+      const onReady = (m: FromThread) => {
+        if (m.type !== 'ready') return;
+        worker.off('message', onReady);
+        worker.off('error', reject);
+        resolve();
+      };
+      worker.on('message', onReady);
+      worker.once('error', reject);
+    });
+    return new PatientMessageThread(worker, options);
+  }
+
+  write(input: PatientMessageInput, slackEnabled: boolean): Promise<PatientMessageRecord> {
+    if (!this.alive) return this.options.fallback.write(input, slackEnabled);
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      // Every message of this event-loop turn crosses in one post.
+      if (this.queue.push({ id, input, slackEnabled }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Lets the thread finish and answer what it was given, then closes its connection. */
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    this.flush();
+    // From here on, new messages are written on the server thread.
+    this.alive = false;
+    this.post({ type: 'stop' });
+    const force = setTimeout(() => void this.worker.terminate(), 10_000);
+    await this.stopped;
+    clearTimeout(force);
+  }
+
+  private flush(): void {
+    if (!this.queue.length) return;
+    const requests = this.queue;
+    this.queue = [];
+    this.post({ type: 'write', requests });
+  }
+
+  private post(m: ToThread): void {
+    this.worker.postMessage(m);
+  }
+
+  private onMessage(m: FromThread): void {
+    if (m.type !== 'written') return;
+    for (const r of m.replies) {
+      const waiting = this.pending.get(r.id);
+      this.pending.delete(r.id);
+      if (r.ok) waiting?.resolve(r.record);
+      else waiting?.reject(Object.assign(new Error(r.error.message), { name: r.error.name }));
+    }
+  }
+
+  private onExit(code: number): void {
+    const expected = !this.alive;
+    this.alive = false;
+    if (!expected) this.options.log.error({ code }, 'patient-message writer thread exited; writing on the server thread from now on');
+    // Never handed over: written here instead.
+    for (const { id, input, slackEnabled } of this.queue) {
+      const waiting = this.pending.get(id);
+      this.pending.delete(id);
+      if (waiting) this.options.fallback.write(input, slackEnabled).then(waiting.resolve, waiting.reject);
+    }
+    this.queue = [];
+    // Handed over and not answered: perhaps written, perhaps not. The sender tries again, and its
+    // client or vendor id keeps the message single.
+    for (const waiting of this.pending.values()) waiting.reject(new Error('the writer thread stopped before confirming the message'));
+    this.pending.clear();
+  }
+}
+
+/**
+ * The thread's program is entry.js beside this file once built. From the TypeScript sources (tests,
+ * `npm run dev`), entry.ts is loaded through tsx's require hook: Node 20 does not apply module
+ * loader hooks, the way tsx's ESM loader works, to a worker thread's own imports.
+ */
+function threadProgram(workerData: WriterThreadData): Worker {
+  const here = fileURLToPath(import.meta.url);
+  if (extname(here) !== '.ts') return new Worker(new URL('./entry.js', import.meta.url), { workerData });
+  const require = createRequire(import.meta.url);
+  const source = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
+require(${JSON.stringify(join(dirname(here), 'entry.ts'))});`;
+  return new Worker(source, { eval: true, workerData });
+}
