@@ -1,30 +1,64 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 
 const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
+const NO_WAIT = CompiledQuery.raw('pragma busy_timeout = 0');
+/** How long a statement waits for the write lock before it fails as busy. */
+export const LOCK_WAIT_MS = 5000;
+const WAIT = CompiledQuery.raw(`pragma busy_timeout = ${LOCK_WAIT_MS}`);
 
 /**
  * SQLite with transactions that take the write lock when they begin. The file has two writing
  * connections (the server's and the patient-message writer thread's, see
  * features/writer-thread/). A plain (deferred) BEGIN reads first and asks for the lock at its first
  * write; if the other connection committed in between, SQLite cannot upgrade the stale snapshot and
- * fails at once with SQLITE_BUSY, without waiting. BEGIN IMMEDIATE waits its turn (busy_timeout)
- * instead, so each transaction runs whole against the latest data.
+ * fails at once with SQLITE_BUSY, without waiting. BEGIN IMMEDIATE waits its turn instead, so each
+ * transaction runs whole against the latest data.
+ *
+ * `yieldWhileLocked`: SQLite waits for a lock by sleeping the calling thread, which on the server's
+ * thread means no socket moves meanwhile (it measured as a fifth of that thread's time under load,
+ * in sleeps of up to tens of milliseconds). There, BEGIN gives up at once when the lock is taken
+ * and tries again a millisecond later, with the event loop free in between.
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
   private readonly settings: SqliteDialectConfig;
 
-  constructor(config: SqliteDialectConfig) {
+  constructor(config: SqliteDialectConfig, private readonly yieldWhileLocked: boolean) {
     super(config);
     this.settings = config;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings);
+    return new ImmediateSqliteDriver(this.settings, this.yieldWhileLocked);
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(BEGIN_IMMEDIATE);
+  constructor(config: SqliteDialectConfig, private readonly yieldWhileLocked: boolean) {
+    super(config);
   }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.yieldWhileLocked) {
+      await connection.executeQuery(BEGIN_IMMEDIATE);
+      return;
+    }
+    const deadline = performance.now() + LOCK_WAIT_MS;
+    for (;;) {
+      await connection.executeQuery(NO_WAIT);
+      try {
+        await connection.executeQuery(BEGIN_IMMEDIATE);
+        return;
+      } catch (err) {
+        if (!isBusy(err) || performance.now() > deadline) throw err;
+      } finally {
+        await connection.executeQuery(WAIT);
+      }
+      await sleep(1);
+    }
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
 }

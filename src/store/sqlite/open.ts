@@ -8,7 +8,7 @@ import { FieldCrypto } from '../field-crypto.ts';
 import { cachePreparedStatements } from './statement-cache.ts';
 import { InlineLimitPlugin } from '../inline-limit-plugin.ts';
 import { BackgroundCheckpointer } from './checkpointer.ts';
-import { ImmediateSqliteDialect } from './immediate-dialect.ts';
+import { ImmediateSqliteDialect, LOCK_WAIT_MS } from './immediate-dialect.ts';
 import type { MasterKey } from '../../security/master-key.ts';
 
 /** The database file under a data directory. */
@@ -29,7 +29,7 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   const sqlite = openConnection(file);
   const checkpointer = file === ':memory:' ? undefined
     : new BackgroundCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 10000'));
-  const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', new FieldCrypto(masterKey), {
+  const store = new KyselyStore(kyselyOver(sqlite, true), 'sqlite', new FieldCrypto(masterKey), {
     groupCommit: true, deferredTerms: true, beforeClose: async () => checkpointer?.stop(),
   });
   await store.migrate();
@@ -41,7 +41,7 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
  * writer thread: it writes, and leaves migrations, checkpoints and the word index to the server.
  */
 export function openSqliteWriterStore(file: string, masterKey: MasterKey): KyselyStore {
-  return new KyselyStore(kyselyOver(openConnection(file)), 'sqlite', new FieldCrypto(masterKey), { groupCommit: true, deferredTerms: true });
+  return new KyselyStore(kyselyOver(openConnection(file), false), 'sqlite', new FieldCrypto(masterKey), { groupCommit: true, deferredTerms: true });
 }
 
 function openConnection(file: string): SqliteDatabase.Database {
@@ -57,13 +57,14 @@ function openConnection(file: string): SqliteDatabase.Database {
   // 16 MB of page cache (default 2 MB): the word index is written at random places.
   sqlite.pragma('cache_size = -16000');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
   return sqlite;
 }
 
-function kyselyOver(sqlite: SqliteDatabase.Database): Kysely<Database> {
+/** `yieldWhileLocked`: on the server's thread, see ImmediateSqliteDialect. */
+function kyselyOver(sqlite: SqliteDatabase.Database, yieldWhileLocked: boolean): Kysely<Database> {
   return new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachePreparedStatements(sqlite) }),
+    dialect: new ImmediateSqliteDialect({ database: cachePreparedStatements(sqlite) }, yieldWhileLocked),
     plugins: [new CamelCasePlugin(), new InlineLimitPlugin()],
   });
 }
