@@ -25,7 +25,7 @@ import { DeferredTermIndex } from './sqlite/deferred-terms.ts';
 import { writeMessageTerms } from './term-index.ts';
 import { PreparedQuery } from './prepared.ts';
 import type {
-  ContactPatch, ConversationPatch, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
+  ContactPatch, ConversationPatch, DeferredWordIndex, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
 } from './types.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -386,6 +386,7 @@ class KyselyOps implements StoreOps {
 
 export class KyselyStore extends KyselyOps implements Store {
   private readonly grouped: GroupCommit<StoreOps> | undefined;
+  readonly wordIndex: DeferredWordIndex | undefined;
 
   /**
    * SQLite only (one writer): `groupCommit`, transactions that queue up share one COMMIT (see
@@ -398,6 +399,7 @@ export class KyselyStore extends KyselyOps implements Store {
   ) {
     const terms = options.deferredTerms ? new DeferredTermIndex(root, crypto) : undefined;
     super(root, dialect, crypto, terms);
+    this.wordIndex = terms;
     this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true)) : undefined;
   }
 
@@ -408,6 +410,11 @@ export class KyselyStore extends KyselyOps implements Store {
     if (error || failed) {
       throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
     }
+    this.terms?.start();
+  }
+
+  /** A second connection (the writer thread's) indexes words too; the server's has migrated. */
+  startWordIndex(): void {
     this.terms?.start();
   }
 

@@ -145,8 +145,23 @@ export interface JobQueueStore {
   requeueDeadJobs(now: number): Promise<number>;
 }
 
+/**
+ * SQLite's word index, written behind the messages by whichever thread writes them: the server's
+ * by default, or the patient-message writer thread's once handed over.
+ */
+export interface DeferredWordIndex {
+  /** Indexes every message committed so far (search calls it first). */
+  catchUp(): Promise<void>;
+  /** Stops indexing here; search asks `catchUp` to index what is pending instead. */
+  handOver(catchUp: () => Promise<void>): void;
+  /** Indexes here again (the other thread stopped). */
+  takeBack(): void;
+}
+
 export interface Store extends StoreOps, JobQueueStore {
   readonly dialect: Dialect;
+  /** SQLite only. */
+  readonly wordIndex?: DeferredWordIndex;
   /** Runs `fn` in one database transaction: all of its writes land, or none. */
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
   /** Data-key rotation: a new current key version for the organization; returns it. */

@@ -1,7 +1,7 @@
 /**
  * The patient-message writer thread's program: a connection of its own to the server's SQLite file,
  * on which it runs `writePatientMessage` for every request, grouped into shared commits as the
- * server's own store does. See writer-thread.ts.
+ * server's own store does, and indexes the messages' words behind them. See writer-thread.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteWriterStore } from '../../store/sqlite/open.ts';
@@ -47,6 +47,11 @@ function revive(input: PatientMessageInput): PatientMessageInput {
 }
 
 port.on('message', (m: ToThread) => {
+  if (m.type === 'catchUp') {
+    const done = (error?: string) => send({ type: 'caughtUp', id: m.id, ...(error ? { error } : {}) });
+    void (store.wordIndex?.catchUp() ?? Promise.resolve()).then(() => done(), (err: unknown) => done(err instanceof Error ? err.message : String(err)));
+    return;
+  }
   if (m.type === 'write') {
     for (const req of m.requests) {
       const done = write(req);

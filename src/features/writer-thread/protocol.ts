@@ -20,5 +20,13 @@ export type WriteReply =
   | { id: number; ok: false; error: { name: string; message: string } };
 
 /** Requests and replies travel in batches: one message-port event per turn, not one per message. */
-export type ToThread = { type: 'write'; requests: WriteRequest[] } | { type: 'stop' };
-export type FromThread = { type: 'ready' } | { type: 'written'; replies: WriteReply[] } | { type: 'stopped' };
+export type ToThread =
+  | { type: 'write'; requests: WriteRequest[] }
+  /** Index the words of every message written so far (a search is about to run). */
+  | { type: 'catchUp'; id: number }
+  | { type: 'stop' };
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'written'; replies: WriteReply[] }
+  | { type: 'caughtUp'; id: number; error?: string }
+  | { type: 'stopped' };

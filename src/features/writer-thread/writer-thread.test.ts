@@ -34,7 +34,7 @@ describe('patient-message writer thread', () => {
     logged.length = 0;
     thread = await PatientMessageThread.start({
       file: sqliteFile(dir), masterKey: testMasterKey(), attachmentPolicy: policy,
-      fallback: writerInTransaction(store, { now: Date.now, attachmentPolicy: policy }),
+      fallback: writerInTransaction(store, { now: Date.now, attachmentPolicy: policy }), wordIndex: store.wordIndex,
       log: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }),
     });
   });
@@ -57,6 +57,16 @@ describe('patient-message writer thread', () => {
     const again = await thread.write(visitor(1, 'My knee hurts since Tuesday', 'c1'), true);
     expect(again).toMatchObject({ created: false, message: { id: first.message.id } });
     expect((await store.jobCounts()).pending).toBe(1);
+  });
+
+  it('indexes the words of what it wrote: a search on the server finds a message the moment it is confirmed', async () => {
+    const w = await thread.write(visitor(6, 'Refill for lisinopril please'), false);
+    const hits = await store.inbox.searchMessages('org_1', 'lisinopril', 10);
+    expect(hits.map((h) => h.id)).toEqual([w.message.id]);
+    // Once the thread has stopped, the server indexes again.
+    await thread.stop();
+    const later = await thread.write(visitor(6, 'And for metformin'), false);
+    expect((await store.inbox.searchMessages('org_1', 'metformin', 10)).map((h) => h.id)).toEqual([later.message.id]);
   });
 
   it('takes turns with the server connection: concurrent writes on both all land, none refused as busy', async () => {

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.ts';
 import type { MasterKey } from '../../security/master-key.ts';
 import type { AttachmentPolicy } from '../attachments.ts';
+import type { DeferredWordIndex } from '../../store/types.ts';
 import type { PatientMessageInput, PatientMessageRecord, PatientMessageWriter } from '../patient-message-write.ts';
 import type { FromThread, ToThread, WriteRequest, WriterThreadData } from './protocol.ts';
 
@@ -15,6 +16,8 @@ export interface WriterThreadOptions {
   attachmentPolicy: AttachmentPolicy | undefined;
   /** Takes over should the thread die: the server's own transaction. */
   fallback: PatientMessageWriter;
+  /** The server store's word index: the thread indexes while it runs, the server when it does not. */
+  wordIndex: DeferredWordIndex | undefined;
   log: Logger;
 }
 
@@ -36,6 +39,7 @@ export interface WriterThreadOptions {
  */
 export class PatientMessageThread implements PatientMessageWriter {
   private readonly pending = new Map<number, { resolve: (r: PatientMessageRecord) => void; reject: (e: Error) => void }>();
+  private readonly catchUps = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private queue: WriteRequest[] = [];
   private nextId = 1;
   private alive = true;
@@ -46,6 +50,7 @@ export class PatientMessageThread implements PatientMessageWriter {
     worker.on('message', (m: FromThread) => this.onMessage(m));
     worker.on('error', (err) => options.log.error({ err }, 'patient-message writer thread failed'));
     worker.once('exit', (code) => this.onExit(code));
+    options.wordIndex?.handOver(() => this.catchUpWordIndex());
   }
 
   /** Starts the thread and waits until its connection is open. */
@@ -78,16 +83,31 @@ export class PatientMessageThread implements PatientMessageWriter {
     });
   }
 
+  /** Resolves once every message written so far is in the word index. */
+  catchUpWordIndex(): Promise<void> {
+    if (!this.alive) return this.options.wordIndex?.catchUp() ?? Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.catchUps.set(id, { resolve, reject });
+      this.post({ type: 'catchUp', id });
+    });
+  }
+
   /** Lets the thread finish and answer what it was given, then closes its connection. */
   async stop(): Promise<void> {
     if (!this.alive) return;
     this.flush();
-    // From here on, new messages are written on the server thread.
-    this.alive = false;
+    // From here on, new messages are written (and indexed) on the server thread.
+    this.release();
     this.post({ type: 'stop' });
     const force = setTimeout(() => void this.worker.terminate(), 10_000);
     await this.stopped;
     clearTimeout(force);
+  }
+
+  private release(): void {
+    this.alive = false;
+    this.options.wordIndex?.takeBack();
   }
 
   private flush(): void {
@@ -102,6 +122,12 @@ export class PatientMessageThread implements PatientMessageWriter {
   }
 
   private onMessage(m: FromThread): void {
+    if (m.type === 'caughtUp') {
+      const waiting = this.catchUps.get(m.id);
+      this.catchUps.delete(m.id);
+      if (m.error) waiting?.reject(new Error(m.error));
+      else waiting?.resolve();
+    }
     if (m.type !== 'written') return;
     for (const r of m.replies) {
       const waiting = this.pending.get(r.id);
@@ -112,9 +138,12 @@ export class PatientMessageThread implements PatientMessageWriter {
   }
 
   private onExit(code: number): void {
-    const expected = !this.alive;
-    this.alive = false;
-    if (!expected) this.options.log.error({ code }, 'patient-message writer thread exited; writing on the server thread from now on');
+    if (this.alive) {
+      this.options.log.error({ code }, 'patient-message writer thread exited; writing on the server thread from now on');
+      this.release();
+    }
+    for (const waiting of this.catchUps.values()) void this.options.wordIndex?.catchUp().then(waiting.resolve, waiting.reject);
+    this.catchUps.clear();
     // Never handed over: written here instead.
     for (const { id, input, slackEnabled } of this.queue) {
       const waiting = this.pending.get(id);

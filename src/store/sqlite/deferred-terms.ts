@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { FieldCrypto } from '../field-crypto.ts';
 import type { Database } from '../schema.ts';
+import type { DeferredWordIndex } from '../types.ts';
 import { hashedTerms, RecentTermHashes } from '../term-index.ts';
 
 /** Messages per transaction: a few milliseconds of work, so live traffic never waits long behind it. */
@@ -28,8 +29,10 @@ const insertBatch = (rows: Array<[number, string]>) => CompiledQuery.raw(
  * indexes whatever is still pending. SQLite has a single writer, so message ids become visible in
  * order and a position is enough. A trigger removes a message's entry when the message goes.
  */
-export class DeferredTermIndex {
+export class DeferredTermIndex implements DeferredWordIndex {
   private timer: NodeJS.Timeout | undefined;
+  /** Set when another thread indexes (see handOver). */
+  private elsewhere: (() => Promise<void>) | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   /** The position as last read or written here (the table holds the authoritative one). */
@@ -39,12 +42,26 @@ export class DeferredTermIndex {
   constructor(private readonly root: Kysely<Database>, private readonly crypto: FieldCrypto) {}
 
   start(): void {
+    clearInterval(this.timer);
     this.timer = setInterval(() => void this.catchUp().catch(() => undefined /* retried next tick */), INTERVAL_MS);
     this.timer.unref();
   }
 
+  handOver(catchUp: () => Promise<void>): void {
+    this.elsewhere = catchUp;
+    clearInterval(this.timer);
+  }
+
+  takeBack(): void {
+    this.elsewhere = undefined;
+    // The position moved on elsewhere: read again.
+    this.seen = undefined;
+    if (!this.stopped) this.start();
+  }
+
   /** Indexes every message committed so far. One run at a time; callers arriving meanwhile share the next. */
   catchUp(): Promise<void> {
+    if (this.elsewhere) return this.elsewhere();
     const previous = this.running ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.drain());
     this.running = next;

@@ -15,34 +15,27 @@ const WAIT = CompiledQuery.raw(`pragma busy_timeout = ${LOCK_WAIT_MS}`);
  * fails at once with SQLITE_BUSY, without waiting. BEGIN IMMEDIATE waits its turn instead, so each
  * transaction runs whole against the latest data.
  *
- * `yieldWhileLocked`: SQLite waits for a lock by sleeping the calling thread, which on the server's
- * thread means no socket moves meanwhile (it measured as a fifth of that thread's time under load,
- * in sleeps of up to tens of milliseconds). There, BEGIN gives up at once when the lock is taken
- * and tries again a millisecond later, with the event loop free in between.
+ * Waiting: SQLite waits for a lock by sleeping the calling thread, longer and longer (1, 2, 5, 10,
+ * ... 100 ms). On the server's thread that means no socket moves meanwhile (it measured as a fifth
+ * of that thread's time under load), and on either thread a wait that overshoots the other's
+ * commit by tens of milliseconds. So BEGIN gives up at once when the lock is taken and tries again
+ * every millisecond, with the event loop free in between.
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
   private readonly settings: SqliteDialectConfig;
 
-  constructor(config: SqliteDialectConfig, private readonly yieldWhileLocked: boolean) {
+  constructor(config: SqliteDialectConfig) {
     super(config);
     this.settings = config;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings, this.yieldWhileLocked);
+    return new ImmediateSqliteDriver(this.settings);
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
-  constructor(config: SqliteDialectConfig, private readonly yieldWhileLocked: boolean) {
-    super(config);
-  }
-
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    if (!this.yieldWhileLocked) {
-      await connection.executeQuery(BEGIN_IMMEDIATE);
-      return;
-    }
     const deadline = performance.now() + LOCK_WAIT_MS;
     for (;;) {
       await connection.executeQuery(NO_WAIT);

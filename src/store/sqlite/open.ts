@@ -29,7 +29,7 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   const sqlite = openConnection(file);
   const checkpointer = file === ':memory:' ? undefined
     : new BackgroundCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 10000'));
-  const store = new KyselyStore(kyselyOver(sqlite, true), 'sqlite', new FieldCrypto(masterKey), {
+  const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', new FieldCrypto(masterKey), {
     groupCommit: true, deferredTerms: true, beforeClose: async () => checkpointer?.stop(),
   });
   await store.migrate();
@@ -38,10 +38,13 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
 
 /**
  * A second connection to a store the server has opened (and migrated), for the patient-message
- * writer thread: it writes, and leaves migrations, checkpoints and the word index to the server.
+ * writer thread: it writes messages and indexes their words, and leaves migrations and
+ * checkpoints to the server.
  */
 export function openSqliteWriterStore(file: string, masterKey: MasterKey): KyselyStore {
-  return new KyselyStore(kyselyOver(openConnection(file), false), 'sqlite', new FieldCrypto(masterKey), { groupCommit: true, deferredTerms: true });
+  const store = new KyselyStore(kyselyOver(openConnection(file)), 'sqlite', new FieldCrypto(masterKey), { groupCommit: true, deferredTerms: true });
+  store.startWordIndex();
+  return store;
 }
 
 function openConnection(file: string): SqliteDatabase.Database {
@@ -61,10 +64,9 @@ function openConnection(file: string): SqliteDatabase.Database {
   return sqlite;
 }
 
-/** `yieldWhileLocked`: on the server's thread, see ImmediateSqliteDialect. */
-function kyselyOver(sqlite: SqliteDatabase.Database, yieldWhileLocked: boolean): Kysely<Database> {
+function kyselyOver(sqlite: SqliteDatabase.Database): Kysely<Database> {
   return new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachePreparedStatements(sqlite) }, yieldWhileLocked),
+    dialect: new ImmediateSqliteDialect({ database: cachePreparedStatements(sqlite) }),
     plugins: [new CamelCasePlugin(), new InlineLimitPlugin()],
   });
 }
