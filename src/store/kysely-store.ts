@@ -395,12 +395,12 @@ export class KyselyStore extends KyselyOps implements Store {
    */
   constructor(
     private readonly root: Kysely<Database>, override readonly dialect: Dialect, crypto: FieldCrypto,
-    private readonly options: { groupCommit?: boolean; deferredTerms?: boolean; beforeClose?: () => Promise<void> } = {},
+    private readonly options: { groupCommit?: { waitWhenBusy: boolean }; deferredTerms?: boolean; beforeClose?: () => Promise<void> } = {},
   ) {
     const terms = options.deferredTerms ? new DeferredTermIndex(root, crypto) : undefined;
     super(root, dialect, crypto, terms);
     this.wordIndex = terms;
-    this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true)) : undefined;
+    this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true), options.groupCommit.waitWhenBusy) : undefined;
   }
 
   async migrate(): Promise<void> {

@@ -40,7 +40,14 @@ export class GroupCommit<O> {
   private running = false;
   private lastCommitAt = -Infinity;
 
-  constructor(private readonly root: Kysely<Database>, private readonly opsFor: (trx: Transaction<Database>) => O) {}
+  /**
+   * `waitWhenBusy`: off where transactions already arrive in batches (the writer thread gets a
+   * turn's worth of messages in one post), so waiting would only add latency.
+   */
+  constructor(
+    private readonly root: Kysely<Database>, private readonly opsFor: (trx: Transaction<Database>) => O,
+    private readonly waitWhenBusy = true,
+  ) {}
 
   run<T>(fn: (ops: O) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -50,7 +57,7 @@ export class GroupCommit<O> {
       // would run alone. Waiting for the end of this turn of the event loop lets the frames that
       // arrived with this one reach here first and join the group; idle, that costs microseconds.
       this.running = true;
-      if (performance.now() - this.lastCommitAt < BUSY_MS) setTimeout(() => void this.drain(), 1);
+      if (this.waitWhenBusy && performance.now() - this.lastCommitAt < BUSY_MS) setTimeout(() => void this.drain(), 1);
       else setImmediate(() => void this.drain());
     });
   }

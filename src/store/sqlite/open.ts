@@ -30,7 +30,7 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   const checkpointer = file === ':memory:' ? undefined
     : new BackgroundCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 10000'));
   const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', new FieldCrypto(masterKey), {
-    groupCommit: true, deferredTerms: true, beforeClose: async () => checkpointer?.stop(),
+    groupCommit: { waitWhenBusy: true }, deferredTerms: true, beforeClose: async () => checkpointer?.stop(),
   });
   await store.migrate();
   return store;
@@ -42,7 +42,9 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
  * checkpoints to the server.
  */
 export function openSqliteWriterStore(file: string, masterKey: MasterKey): KyselyStore {
-  const store = new KyselyStore(kyselyOver(openConnection(file)), 'sqlite', new FieldCrypto(masterKey), { groupCommit: true, deferredTerms: true });
+  const store = new KyselyStore(kyselyOver(openConnection(file)), 'sqlite', new FieldCrypto(masterKey), {
+    groupCommit: { waitWhenBusy: false }, deferredTerms: true,
+  });
   store.startWordIndex();
   return store;
 }
