@@ -98,8 +98,11 @@ export async function writePatientMessage(tx: StoreOps, input: PatientMessageInp
     source: input.identity.channel, sourceId: input.sourceId ?? null, createdAt: now,
   });
   if (!created) return { message, conversation, created, reopened: false, withFiles: false, jobsQueued: false };
-  for (const f of files.kept) {
-    await tx.attachments.insert({ id: newId('att'), orgId, messageId: message.id, filename: f.filename, contentType: f.contentType, data: f.data, createdAt: now });
+  // One random stem, numbered in the order sent: files listed by (created_at, id) keep that order.
+  const stem = newId('att');
+  for (const [i, f] of files.kept.entries()) {
+    const id = `${stem}_${String(i).padStart(2, '0')}`;
+    await tx.attachments.insert({ id, orgId, messageId: message.id, filename: f.filename, contentType: f.contentType, data: f.data, createdAt: now });
   }
 
   // A patient writing again after "resolved" continues the same conversation and thread.

@@ -413,11 +413,6 @@ export class KyselyStore extends KyselyOps implements Store {
     this.terms?.start();
   }
 
-  /** A second connection (the writer thread's) indexes words too; the server's has migrated. */
-  startWordIndex(): void {
-    this.terms?.start();
-  }
-
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
     if (this.grouped) return this.grouped.run(fn);
     return this.root.transaction().execute((trx) => fn(new KyselyOps(trx, this.dialect, this.crypto)));

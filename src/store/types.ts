@@ -153,9 +153,9 @@ export interface DeferredWordIndex {
   /** Indexes every message committed so far (search calls it first). */
   catchUp(): Promise<void>;
   /** Stops indexing here; search asks `catchUp` to index what is pending instead. */
-  handOver(catchUp: () => Promise<void>): void;
-  /** Indexes here again (the other thread stopped). */
-  takeBack(): void;
+  indexElsewhere(catchUp: () => Promise<void>): void;
+  /** Indexes here (again: the other thread stopped). */
+  indexHere(): void;
 }
 
 export interface Store extends StoreOps, JobQueueStore {

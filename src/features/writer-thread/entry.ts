@@ -11,7 +11,11 @@ import type { FromThread, ToThread, WriteReply, WriteRequest, WriterThreadData }
 const port = parentPort;
 if (!port) throw new Error('the writer thread runs as a worker thread');
 const data = workerData as WriterThreadData;
-const store = openSqliteWriterStore(data.file, { id: data.masterKey.id, key: Buffer.from(data.masterKey.key) });
+const { store, forgetKeys } = openSqliteWriterStore(data.file, { id: data.masterKey.id, key: Buffer.from(data.masterKey.key) });
+// A data-key rotation happens on the server's connection (or the command line's). New messages
+// here must be sealed under the new key soon after; the server's re-encryption job re-seals what
+// was written under the old one meanwhile, for as long as such rows remain.
+setInterval(forgetKeys, data.keyRefreshMs).unref();
 const rules = (slackEnabled: boolean) => ({
   now: Date.now, slackEnabled, ...(data.attachmentPolicy ? { attachmentPolicy: data.attachmentPolicy } : {}),
 });

@@ -6,6 +6,8 @@ export interface WriterThreadData {
   file: string;
   masterKey: { id: string; key: Uint8Array };
   attachmentPolicy: AttachmentPolicy | undefined;
+  /** How often the thread reads the data keys afresh (a rotation elsewhere). */
+  keyRefreshMs: number;
 }
 
 export interface WriteRequest {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import SqliteDatabase from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testMasterKey } from '../../../test/support/keys.ts';
@@ -35,7 +36,7 @@ describe('patient-message writer thread', () => {
     thread = await PatientMessageThread.start({
       file: sqliteFile(dir), masterKey: testMasterKey(), attachmentPolicy: policy,
       fallback: writerInTransaction(store, { now: Date.now, attachmentPolicy: policy }), wordIndex: store.wordIndex,
-      log: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }),
+      log: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }), keyRefreshMs: 100,
     });
   });
 
@@ -67,6 +68,22 @@ describe('patient-message writer thread', () => {
     await thread.stop();
     const later = await thread.write(visitor(6, 'And for metformin'), false);
     expect((await store.inbox.searchMessages('org_1', 'metformin', 10)).map((h) => h.id)).toEqual([later.message.id]);
+  });
+
+  it('seals under a data key rotated on the server soon after the rotation', async () => {
+    const sealedVersion = (id: number) => {
+      const raw = new SqliteDatabase(sqliteFile(dir), { readonly: true });
+      const row = raw.prepare('select body from messages where id = ?').get(id) as { body: string };
+      raw.close();
+      return row.body.split('.')[1];
+    };
+    const before = await thread.write(visitor(7, 'before the rotation'), false);
+    expect(sealedVersion(before.message.id)).toBe('1');
+    expect(await store.rotateDataKey('org_1')).toBe(2);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await thread.write(visitor(7, 'after the rotation'), false);
+    expect(sealedVersion(after.message.id)).toBe('2');
+    expect((await store.getMessage('org_1', after.message.id))?.body).toBe('after the rotation');
   });
 
   it('takes turns with the server connection: concurrent writes on both all land, none refused as busy', async () => {

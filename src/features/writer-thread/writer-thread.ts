@@ -19,6 +19,8 @@ export interface WriterThreadOptions {
   /** The server store's word index: the thread indexes while it runs, the server when it does not. */
   wordIndex: DeferredWordIndex | undefined;
   log: Logger;
+  /** How soon new messages are sealed under a data key rotated elsewhere; 10 s by default. */
+  keyRefreshMs?: number;
 }
 
 /**
@@ -50,14 +52,14 @@ export class PatientMessageThread implements PatientMessageWriter {
     worker.on('message', (m: FromThread) => this.onMessage(m));
     worker.on('error', (err) => options.log.error({ err }, 'patient-message writer thread failed'));
     worker.once('exit', (code) => this.onExit(code));
-    options.wordIndex?.handOver(() => this.catchUpWordIndex());
+    options.wordIndex?.indexElsewhere(() => this.catchUpWordIndex());
   }
 
   /** Starts the thread and waits until its connection is open. */
   static async start(options: WriterThreadOptions): Promise<PatientMessageThread> {
     const data: WriterThreadData = {
       file: options.file, masterKey: { id: options.masterKey.id, key: new Uint8Array(options.masterKey.key) },
-      attachmentPolicy: options.attachmentPolicy,
+      attachmentPolicy: options.attachmentPolicy, keyRefreshMs: options.keyRefreshMs ?? 10_000,
     };
     const worker = threadProgram(data);
     await new Promise<void>((resolve, reject) => {
@@ -107,7 +109,7 @@ export class PatientMessageThread implements PatientMessageWriter {
 
   private release(): void {
     this.alive = false;
-    this.options.wordIndex?.takeBack();
+    this.options.wordIndex?.indexHere();
   }
 
   private flush(): void {

@@ -47,12 +47,12 @@ export class DeferredTermIndex implements DeferredWordIndex {
     this.timer.unref();
   }
 
-  handOver(catchUp: () => Promise<void>): void {
+  indexElsewhere(catchUp: () => Promise<void>): void {
     this.elsewhere = catchUp;
     clearInterval(this.timer);
   }
 
-  takeBack(): void {
+  indexHere(): void {
     this.elsewhere = undefined;
     // The position moved on elsewhere: read again.
     this.seen = undefined;

@@ -41,12 +41,14 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
  * writer thread: it writes messages and indexes their words, and leaves migrations and
  * checkpoints to the server.
  */
-export function openSqliteWriterStore(file: string, masterKey: MasterKey): KyselyStore {
-  const store = new KyselyStore(kyselyOver(openConnection(file)), 'sqlite', new FieldCrypto(masterKey), {
+export function openSqliteWriterStore(file: string, masterKey: MasterKey): { store: KyselyStore; forgetKeys(): void } {
+  const crypto = new FieldCrypto(masterKey);
+  const store = new KyselyStore(kyselyOver(openConnection(file)), 'sqlite', crypto, {
     groupCommit: { waitWhenBusy: false }, deferredTerms: true,
   });
-  store.startWordIndex();
-  return store;
+  store.wordIndex?.indexHere();
+  // Data keys are read afresh at next use: another connection may have rotated them.
+  return { store, forgetKeys: () => crypto.forget() };
 }
 
 function openConnection(file: string): SqliteDatabase.Database {
