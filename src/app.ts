@@ -307,7 +307,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 async function startPatientMessageThread(store: Store, config: Config, masterKey: MasterKey, log: Logger): Promise<PatientMessageThread | undefined> {
   const policy = attachmentPolicy(config);
   return PatientMessageThread.start({
-    file: sqliteFile(config.dataDir), masterKey, attachmentPolicy: policy, log: log.child({ module: 'writer-thread' }), wordIndex: store.wordIndex,
+    file: sqliteFile(config.dataDir), masterKey, attachmentPolicy: policy, log: log.child({ module: 'writer-thread' }),
+    wordIndex: store.wordIndex, dataKeyChanges: store.dataKeyChanges,
     fallback: writerInTransaction(store, { now: Date.now, attachmentPolicy: policy }),
   }).catch((err: unknown) => {
     log.error({ err }, 'patient-message writer thread did not start; writing on the server thread');

@@ -30,6 +30,7 @@ export class FieldCrypto {
   /** orgId -> purpose -> version -> key */
   private readonly keys = new Map<string, Map<string, Map<number, Buffer>>>();
   private readonly current = new Map<string, number>();
+  private readonly forgetListeners: Array<(orgId: string | undefined) => void> = [];
 
   constructor(private readonly master: MasterKey) {}
 
@@ -97,8 +98,14 @@ export class FieldCrypto {
     this.forget(orgId);
   }
 
+  /** Called after every `forget`: whoever caches these keys elsewhere drops them too. */
+  subscribe(listener: (orgId: string | undefined) => void): void {
+    this.forgetListeners.push(listener);
+  }
+
   /** Forget cached keys (after a rotation by another process). */
   forget(orgId?: string): void {
+    for (const listener of this.forgetListeners) listener(orgId);
     if (orgId) {
       this.keys.delete(orgId);
       this.current.delete(orgId);

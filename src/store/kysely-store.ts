@@ -25,7 +25,7 @@ import { DeferredTermIndex } from './sqlite/deferred-terms.ts';
 import { writeMessageTerms } from './term-index.ts';
 import { PreparedQuery } from './prepared.ts';
 import type {
-  ContactPatch, ConversationPatch, DeferredWordIndex, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
+  ContactPatch, ConversationPatch, DataKeyChanges, DeferredWordIndex, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
 } from './types.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -387,6 +387,7 @@ class KyselyOps implements StoreOps {
 export class KyselyStore extends KyselyOps implements Store {
   private readonly grouped: GroupCommit<StoreOps> | undefined;
   readonly wordIndex: DeferredWordIndex | undefined;
+  readonly dataKeyChanges: DataKeyChanges | undefined;
 
   /**
    * SQLite only (one writer): `groupCommit`, transactions that queue up share one COMMIT (see
@@ -395,11 +396,14 @@ export class KyselyStore extends KyselyOps implements Store {
    */
   constructor(
     private readonly root: Kysely<Database>, override readonly dialect: Dialect, crypto: FieldCrypto,
-    private readonly options: { groupCommit?: { waitWhenBusy: boolean }; deferredTerms?: boolean; beforeClose?: () => Promise<void> } = {},
+    private readonly options: {
+      groupCommit?: { waitWhenBusy: boolean }; deferredTerms?: boolean; announceKeyChanges?: boolean; beforeClose?: () => Promise<void>;
+    } = {},
   ) {
     const terms = options.deferredTerms ? new DeferredTermIndex(root, crypto) : undefined;
     super(root, dialect, crypto, terms);
     this.wordIndex = terms;
+    this.dataKeyChanges = options.announceKeyChanges ? crypto : undefined;
     this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true), options.groupCommit.waitWhenBusy) : undefined;
   }
 

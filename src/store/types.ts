@@ -158,10 +158,18 @@ export interface DeferredWordIndex {
   indexHere(): void;
 }
 
+/** Tells when cached data keys were dropped (a rotation): other connections must drop theirs. */
+export interface DataKeyChanges {
+  /** `orgId` undefined: every organization's. */
+  subscribe(listener: (orgId: string | undefined) => void): void;
+}
+
 export interface Store extends StoreOps, JobQueueStore {
   readonly dialect: Dialect;
   /** SQLite only. */
   readonly wordIndex?: DeferredWordIndex;
+  /** SQLite only (the writer thread's connection caches keys too). */
+  readonly dataKeyChanges?: DataKeyChanges;
   /** Runs `fn` in one database transaction: all of its writes land, or none. */
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
   /** Data-key rotation: a new current key version for the organization; returns it. */

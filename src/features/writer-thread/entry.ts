@@ -12,10 +12,6 @@ const port = parentPort;
 if (!port) throw new Error('the writer thread runs as a worker thread');
 const data = workerData as WriterThreadData;
 const { store, forgetKeys } = openSqliteWriterStore(data.file, { id: data.masterKey.id, key: Buffer.from(data.masterKey.key) });
-// A data-key rotation happens on the server's connection (or the command line's). New messages
-// here must be sealed under the new key soon after; the server's re-encryption job re-seals what
-// was written under the old one meanwhile, for as long as such rows remain.
-setInterval(forgetKeys, data.keyRefreshMs).unref();
 const rules = (slackEnabled: boolean) => ({
   now: Date.now, slackEnabled, ...(data.attachmentPolicy ? { attachmentPolicy: data.attachmentPolicy } : {}),
 });
@@ -51,6 +47,10 @@ function revive(input: PatientMessageInput): PatientMessageInput {
 }
 
 port.on('message', (m: ToThread) => {
+  if (m.type === 'forgetKeys') {
+    forgetKeys(m.orgId);
+    return;
+  }
   if (m.type === 'catchUp') {
     const done = (error?: string) => send({ type: 'caughtUp', id: m.id, ...(error ? { error } : {}) });
     void (store.wordIndex?.catchUp() ?? Promise.resolve()).then(() => done(), (err: unknown) => done(err instanceof Error ? err.message : String(err)));

@@ -6,8 +6,6 @@ export interface WriterThreadData {
   file: string;
   masterKey: { id: string; key: Uint8Array };
   attachmentPolicy: AttachmentPolicy | undefined;
-  /** How often the thread reads the data keys afresh (a rotation elsewhere). */
-  keyRefreshMs: number;
 }
 
 export interface WriteRequest {
@@ -26,6 +24,8 @@ export type ToThread =
   | { type: 'write'; requests: WriteRequest[] }
   /** Index the words of every message written so far (a search is about to run). */
   | { type: 'catchUp'; id: number }
+  /** The server dropped its cached data keys (a rotation): new messages use the keys as stored now. */
+  | { type: 'forgetKeys'; orgId: string | undefined }
   | { type: 'stop' };
 export type FromThread =
   | { type: 'ready' }

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.ts';
 import type { MasterKey } from '../../security/master-key.ts';
 import type { AttachmentPolicy } from '../attachments.ts';
-import type { DeferredWordIndex } from '../../store/types.ts';
+import type { DataKeyChanges, DeferredWordIndex } from '../../store/types.ts';
 import type { PatientMessageInput, PatientMessageRecord, PatientMessageWriter } from '../patient-message-write.ts';
 import type { FromThread, ToThread, WriteRequest, WriterThreadData } from './protocol.ts';
 
@@ -19,8 +19,8 @@ export interface WriterThreadOptions {
   /** The server store's word index: the thread indexes while it runs, the server when it does not. */
   wordIndex: DeferredWordIndex | undefined;
   log: Logger;
-  /** How soon new messages are sealed under a data key rotated elsewhere; 10 s by default. */
-  keyRefreshMs?: number;
+  /** The server store's data-key rotations: new messages are sealed under the new key at once. */
+  dataKeyChanges: DataKeyChanges | undefined;
 }
 
 /**
@@ -53,13 +53,15 @@ export class PatientMessageThread implements PatientMessageWriter {
     worker.on('error', (err) => options.log.error({ err }, 'patient-message writer thread failed'));
     worker.once('exit', (code) => this.onExit(code));
     options.wordIndex?.indexElsewhere(() => this.catchUpWordIndex());
+    // Posted before any later write request, so those are sealed under the keys as now stored.
+    options.dataKeyChanges?.subscribe((orgId) => { if (this.alive) this.post({ type: 'forgetKeys', orgId }); });
   }
 
   /** Starts the thread and waits until its connection is open. */
   static async start(options: WriterThreadOptions): Promise<PatientMessageThread> {
     const data: WriterThreadData = {
       file: options.file, masterKey: { id: options.masterKey.id, key: new Uint8Array(options.masterKey.key) },
-      attachmentPolicy: options.attachmentPolicy, keyRefreshMs: options.keyRefreshMs ?? 10_000,
+      attachmentPolicy: options.attachmentPolicy,
     };
     const worker = threadProgram(data);
     await new Promise<void>((resolve, reject) => {

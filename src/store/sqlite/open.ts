@@ -30,7 +30,7 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   const checkpointer = file === ':memory:' ? undefined
     : new BackgroundCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 10000'));
   const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', new FieldCrypto(masterKey), {
-    groupCommit: { waitWhenBusy: true }, deferredTerms: true, beforeClose: async () => checkpointer?.stop(),
+    groupCommit: { waitWhenBusy: true }, deferredTerms: true, announceKeyChanges: true, beforeClose: async () => checkpointer?.stop(),
   });
   await store.migrate();
   return store;
@@ -41,14 +41,14 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
  * writer thread: it writes messages and indexes their words, and leaves migrations and
  * checkpoints to the server.
  */
-export function openSqliteWriterStore(file: string, masterKey: MasterKey): { store: KyselyStore; forgetKeys(): void } {
+export function openSqliteWriterStore(file: string, masterKey: MasterKey): { store: KyselyStore; forgetKeys(orgId?: string): void } {
   const crypto = new FieldCrypto(masterKey);
   const store = new KyselyStore(kyselyOver(openConnection(file)), 'sqlite', crypto, {
     groupCommit: { waitWhenBusy: false }, deferredTerms: true,
   });
   store.wordIndex?.indexHere();
-  // Data keys are read afresh at next use: another connection may have rotated them.
-  return { store, forgetKeys: () => crypto.forget() };
+  // Data keys are read afresh at next use: the server's connection rotated them.
+  return { store, forgetKeys: (orgId) => crypto.forget(orgId) };
 }
 
 function openConnection(file: string): SqliteDatabase.Database {
