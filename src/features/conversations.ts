@@ -85,7 +85,9 @@ export class ConversationService {
     const result: PatientMessageRecord = await this.writer.write(input, this.options.slackEnabledFor(orgId));
 
     if (result.created) {
-      if (!result.withFiles) this.recent.remember({ message: result.message, conversation: result.conversation });
+      if (!result.withFiles) {
+        this.recent.remember({ message: result.message, conversation: result.conversation, opensConversation: result.conversationCreated });
+      }
       this.options.metrics?.messageRecorded(input.identity.channel, 'in');
       // Waking the worker for nothing costs a job-table scan per message.
       if (result.jobsQueued) this.options.onJobsQueued();
@@ -127,7 +129,7 @@ export class ConversationService {
       return { message, created };
     });
     if (result.created) {
-      this.recent.remember({ message: result.message, conversation });
+      this.recent.remember({ message: result.message, conversation, opensConversation: false });
       // Internal notes never leave the practice: only replies count as messages out.
       if (!input.internal) this.options.metrics?.messageRecorded(conversation.channel, 'out');
       this.options.onJobsQueued();

@@ -52,6 +52,8 @@ export interface PatientMessageRecord {
   conversation: Conversation;
   /** False for a resend (same client id or vendor id): nothing was written. */
   created: boolean;
+  /** This message opened a new conversation. */
+  conversationCreated: boolean;
   /** The conversation was resolved and this message opened it again. */
   reopened: boolean;
   withFiles: boolean;
@@ -84,12 +86,16 @@ export async function writePatientMessage(tx: StoreOps, input: PatientMessageInp
   let conversation = input.lastContactId && !input.contactId
     ? await tx.findLatestConversation(orgId, inbox.id, input.lastContactId)
     : undefined;
+  let conversationCreated = false;
   if (!conversation) {
     const known = input.contactId ? await tx.getContact(orgId, input.contactId) : undefined;
     if (input.contactId && !known) throw new Error('contact not found');
     const contact = known ?? await findOrCreateContact(tx, orgId, input.identity, now, input.profile, input.linkByAddress);
-    conversation = await tx.findLatestConversation(orgId, inbox.id, contact.id)
-      ?? await tx.createConversation(newConversation(inbox, contact.id, input.identity.channel, now));
+    conversation = await tx.findLatestConversation(orgId, inbox.id, contact.id);
+    if (!conversation) {
+      conversation = await tx.createConversation(newConversation(inbox, contact.id, input.identity.channel, now));
+      conversationCreated = true;
+    }
   }
   const files = screenAll(rules.attachmentPolicy ?? { maxBytes: 0, allowedTypes: new Set() }, input.attachments ?? []);
   const { message, created } = await tx.insertMessage({
@@ -97,7 +103,7 @@ export async function writePatientMessage(tx: StoreOps, input: PatientMessageInp
     authorStaffId: null, authorName: null, body: bodyWithFiles(input.body, files), clientId: input.clientId ?? null,
     source: input.identity.channel, sourceId: input.sourceId ?? null, createdAt: now,
   });
-  if (!created) return { message, conversation, created, reopened: false, withFiles: false, jobsQueued: false };
+  if (!created) return { message, conversation, created, conversationCreated: false, reopened: false, withFiles: false, jobsQueued: false };
   // One random stem, numbered in the order sent: files listed by (created_at, id) keep that order.
   const stem = newId('att');
   for (const [i, f] of files.kept.entries()) {
@@ -121,7 +127,7 @@ export async function writePatientMessage(tx: StoreOps, input: PatientMessageInp
     });
     if (reopened) await enqueueSlackUpdate(tx, conversation);
   }
-  return { message, conversation, created, reopened, withFiles: files.kept.length > 0, jobsQueued: rules.slackEnabled };
+  return { message, conversation, created, conversationCreated, reopened, withFiles: files.kept.length > 0, jobsQueued: rules.slackEnabled };
 }
 
 export async function findOrCreateContact(

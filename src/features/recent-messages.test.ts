@@ -4,7 +4,8 @@ import { RecentMessages } from './recent-messages.ts';
 
 const entry = (id: number, orgId = 'org_a') => ({
   message: { id, orgId, conversationId: 'cv', body: `text ${id}` } as Message,
-  conversation: { id: 'cv', orgId, inboxId: 'ibx', contactId: 'ct', channel: 'web' as const },
+  conversation: { id: 'cv', orgId, inboxId: 'ibx', contactId: 'ct', channel: 'web' as const, status: 'open' as const, assigneeId: null },
+  opensConversation: false,
 });
 
 describe('RecentMessages', () => {

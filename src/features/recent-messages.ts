@@ -3,7 +3,14 @@ import type { Conversation, Message } from '../domain/types.ts';
 
 export interface RecentMessage {
   message: Message;
-  conversation: Pick<Conversation, 'id' | 'orgId' | 'inboxId' | 'contactId' | 'channel'>;
+  /** As of this message's commit. */
+  conversation: Pick<Conversation, 'id' | 'orgId' | 'inboxId' | 'contactId' | 'channel' | 'status' | 'assigneeId'>;
+  /**
+   * The message opened a new conversation: staff lists need its whole row. For any other message
+   * the inbox moves the row it holds itself (time, preview, unread, waiting); a reopened one has its
+   * own `conversation.updated` event.
+   */
+  opensConversation: boolean;
 }
 
 /**
@@ -28,7 +35,9 @@ export class RecentMessages {
   }
 
   remember(entry: RecentMessage): void {
-    this.byId.set(entry.message.id, { message: entry.message, conversation: entry.conversation });
+    const { id, orgId, inboxId, contactId, channel, status, assigneeId } = entry.conversation;
+    // Only what is needed: the rest of the conversation would stay in memory for nothing.
+    this.byId.set(entry.message.id, { message: entry.message, conversation: { id, orgId, inboxId, contactId, channel, status, assigneeId }, opensConversation: entry.opensConversation });
   }
 
   /** The entry, only when it belongs to this organization and is still fresh. */

@@ -107,6 +107,33 @@ describe('the inbox API', () => {
     ws.close();
   });
 
+  it('sends the list row with a message only when the message opens the conversation; the frame says where it belongs', async () => {
+    const { ws, frames } = await staffSocket(agent.client.cookie);
+    const rows = () => frames.filter((f) => f.type === 'conversation.updated').map((f) => f.conversation as Summary);
+    await visitor.say('First message opens a conversation');
+    const created = await eventually(() => frames.find((f) => f.type === 'message.created'));
+    expect(created.conversation).toEqual({ inboxId: h.inbox.id, channel: 'web', status: 'open', assigneeId: null });
+    await eventually(() => rows().length === 1);
+    expect(rows()[0]).toMatchObject({ id: created.conversationId, status: 'open', unreadCount: 1, preview: 'First message opens a conversation' });
+
+    await visitor.say('Second message, same conversation');
+    await eventually(() => frames.filter((f) => f.type === 'message.created').length === 2);
+    // A marker event after it: once that arrived, a row for the second message would have too.
+    await agent.client.post(`/api/conversations/${created.conversationId}/assign`, { staffId: agent.staffId });
+    await eventually(() => rows().length === 2);
+    expect(rows()[1]?.assignee?.id).toBe(agent.staffId);
+
+    await agent.client.post(`/api/conversations/${created.conversationId}/resolve`);
+    await eventually(() => rows().at(-1)?.status === 'resolved');
+    const before = rows().length;
+    await visitor.say('Writing again after it was resolved');
+    // Reopened: the row comes with the change of status.
+    await eventually(() => rows().length === before + 1);
+    expect(rows().at(-1)).toMatchObject({ status: 'open', preview: 'Writing again after it was resolved' });
+    expect(frames.filter((f) => f.type === 'message.created').at(-1)?.conversation).toMatchObject({ status: 'open', assigneeId: agent.staffId });
+    ws.close();
+  });
+
   it('shows the patient typing to staff, and staff typing to the patient', async () => {
     const c = await conversationOfVisitor();
     const { ws, frames } = await staffSocket(agent.client.cookie);

@@ -407,8 +407,16 @@ export interface EraseContactResponse {
 // ---------------------------------------------------------------------------------------------
 // WebSocket GET /api/ws
 
+export interface ConversationListFields {
+  inboxId: string;
+  channel: Channel;
+  status: ConversationStatus;
+  assigneeId: string | null;
+}
+
 export type ServerFrame =
-  | { type: 'message.created'; conversationId: string; message: Message }
+  /** `conversation`: what decides which lists the conversation belongs in; the row itself follows only when it is new or was reopened. */
+  | { type: 'message.created'; conversationId: string; conversation?: ConversationListFields; message: Message }
   /** A message changed: its delivery status, or attachments fetched after it arrived. */
   | { type: 'message.updated'; conversationId: string; message: Message }
   /** On connect: the colleagues connected now, on any node. */

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
+import type { Conversation } from '../../domain/types.ts';
 import type { Bus } from '../../bus/types.ts';
 import { topics } from '../../bus/types.ts';
 import { errorBody } from '../../errors.ts';
@@ -83,11 +84,17 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
       // change to one (delivery status, files fetched later) always comes from the store.
       const recent = event.type === 'message.created' ? deps.conversations.recent.get(orgId, event.messageId) : undefined;
       if (recent) {
-        send({ type: event.type, conversationId: recent.conversation.id, message: toApiMessage(recent.message, recent.conversation.channel) });
+        send({ type: event.type, conversationId: recent.conversation.id, conversation: listFields(recent.conversation), message: toApiMessage(recent.message, recent.conversation.channel) });
+        // The inbox moves the row it holds with the message itself (web/inbox/lib/list.ts), and
+        // `conversation` tells it whether a row it does not hold belongs in its view. Reading the
+        // row back for every message and staff member was the largest cost of the live fan-out.
+        if (!recent.opensConversation) return;
       } else if (event.type === 'message.created' || event.type === 'message.updated') {
         const m = await store.getMessage(orgId, event.messageId);
         const c = m && await store.getConversation(orgId, m.conversationId);
-        if (m && c) send({ type: event.type, conversationId: c.id, message: toApiMessage(m, c.channel, await store.attachments.listForMessages(c.orgId, [m.id])) });
+        if (m && c) {
+          send({ type: event.type, conversationId: c.id, conversation: listFields(c), message: toApiMessage(m, c.channel, await store.attachments.listForMessages(c.orgId, [m.id])) });
+        }
         if (event.type === 'message.updated') return;
       }
       const known = recent && recent.message.kind === 'message' ? { id: recent.message.id, body: recent.message.body } : undefined;
@@ -141,4 +148,9 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
   socket.on('close', cleanup);
   // Closed while we were subscribing: its close event has already gone by.
   if (socket.readyState !== socket.OPEN) cleanup();
+}
+
+/** What decides which staff lists a conversation belongs in (web/inbox/lib/list.ts `matchesView`). */
+function listFields(c: Pick<Conversation, 'inboxId' | 'channel' | 'status' | 'assigneeId'>) {
+  return { inboxId: c.inboxId, channel: c.channel, status: c.status, assigneeId: c.assigneeId };
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { ConversationSummary } from '../api-types.ts';
 import { at, conv, msg } from './fixtures.ts';
 import type { LiveContext, ListState } from './list.ts';
-import { appendPage, compareConversations, emptyList, listReducer, matchesView, mergeHead, neighbour, placeSorted, viewQuery } from './list.ts';
+import { appendPage, compareConversations, emptyList, fieldsMatchView, listReducer, matchesView, mergeHead, neighbour, placeSorted, viewQuery } from './list.ts';
 import type { ListView } from './routes.ts';
 
 const OPEN: ListView = { filter: 'open', inboxId: null, channel: null };
@@ -29,6 +29,19 @@ describe('views', () => {
     expect(matchesView({ ...mineOpen, status: 'resolved' }, { ...OPEN, filter: 'resolved' }, 'me')).toBe(true);
     expect(matchesView(mineOpen, { ...OPEN, channel: 'sms' }, 'me')).toBe(false);
     expect(matchesView(mineOpen, { ...OPEN, inboxId: 'other' }, 'me')).toBe(false);
+  });
+
+  it('decides the same from the fields a message.created frame carries', () => {
+    const views: ListView[] = ['open', 'mine', 'unassigned', 'resolved'].flatMap((filter) => [null, 'ib1'].flatMap((inboxId) =>
+      [null, 'sms'].map((channel) => ({ filter, inboxId, channel }) as ListView)));
+    const rows = [conv({ id: 'a' }), conv({ id: 'b', assignee: { id: 'me', displayName: 'Me' } }), conv({ id: 'c', status: 'resolved', inboxId: 'ib1', channel: 'sms' })];
+    for (const c of rows) {
+      for (const view of views) {
+        const fields = { inboxId: c.inboxId, channel: c.channel, status: c.status, assigneeId: c.assignee?.id ?? null };
+        expect(fieldsMatchView(fields, view, 'me')).toBe(matchesView(c, view, 'me'));
+      }
+    }
+    expect(fieldsMatchView({ inboxId: 'ib1', channel: 'web', status: 'open', assigneeId: 'someone' }, { ...OPEN, filter: 'mine' }, 'me')).toBe(false);
   });
 });
 

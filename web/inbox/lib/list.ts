@@ -2,7 +2,7 @@
  * The conversation list: pages loaded by cursor, kept newest-first by `lastMessageAt`, with live
  * updates applied in place. Pure, for `useReducer` and for tests.
  */
-import type { ConversationPage, ConversationSummary, Message } from '../api-types.ts';
+import type { ConversationListFields, ConversationPage, ConversationSummary, Message } from '../api-types.ts';
 import type { ListView } from './routes.ts';
 
 export interface ListState {
@@ -26,6 +26,11 @@ export function compareConversations(a: ConversationSummary, b: ConversationSumm
 }
 
 export function matchesView(c: ConversationSummary, view: ListView, meId: string | null): boolean {
+  return fieldsMatchView({ inboxId: c.inboxId, channel: c.channel, status: c.status, assigneeId: c.assignee?.id ?? null }, view, meId);
+}
+
+/** The same from what a `message.created` frame carries of its conversation. */
+export function fieldsMatchView(c: ConversationListFields, view: ListView, meId: string | null): boolean {
   if (view.inboxId && c.inboxId !== view.inboxId) return false;
   if (view.channel && c.channel !== view.channel) return false;
   switch (view.filter) {
@@ -34,9 +39,9 @@ export function matchesView(c: ConversationSummary, view: ListView, meId: string
     case 'resolved':
       return c.status === 'resolved';
     case 'mine':
-      return c.status === 'open' && !!meId && c.assignee?.id === meId;
+      return c.status === 'open' && !!meId && c.assigneeId === meId;
     case 'unassigned':
-      return c.status === 'open' && !c.assignee;
+      return c.status === 'open' && !c.assigneeId;
   }
 }
 

@@ -4,7 +4,7 @@ import type { ConversationCounts, ConversationPage, ConversationSummary, Session
 import { errorMessage, isAbort } from '../lib/api.ts';
 import { CHANNEL_LABELS, contactName, initials, oneLine, plural } from '../lib/format.ts';
 import type { LiveContext as ListLiveContext } from '../lib/list.ts';
-import { emptyList, listReducer, neighbour, viewQuery } from '../lib/list.ts';
+import { emptyList, fieldsMatchView, listReducer, neighbour, viewQuery } from '../lib/list.ts';
 import type { MergeCandidate } from '../lib/records.ts';
 import type { Filter, ListView } from '../lib/routes.ts';
 import { CHANNEL_VALUES, conversationPath, FILTERS, inboxPath } from '../lib/routes.ts';
@@ -19,6 +19,9 @@ import type { ConversationHandle } from './conversation.tsx';
 import { ConversationView } from './conversation.tsx';
 
 export const PAGE_SIZE = 50;
+
+/** How long a message for a conversation missing from the list waits for its row before the first page is fetched again. */
+const HEAD_REFRESH_MS = 500;
 
 const FILTER_LABELS: Record<Filter, string> = { open: 'Open', mine: 'Mine', unassigned: 'Unassigned', resolved: 'Resolved' };
 const FILTER_TITLES: Record<Filter, string> = {
@@ -93,8 +96,9 @@ export function InboxPage({ session, view, conversationId }: { session: Session;
     return () => window.clearTimeout(countsTimer.current);
   }, []);
 
-  // A message for a conversation the list does not hold: its `conversation.updated` usually follows
-  // and places it; if none came within a moment, the first page is fetched again and merged.
+  // A message for a conversation the list does not hold but that belongs in this view: a new or
+  // reopened one has its `conversation.updated` right behind it; for any other (one further down
+  // than the pages loaded) the first page is fetched again after a moment and merged.
   const unknown = useRef(new Set<string>());
   const headTimer = useRef<number>();
   const refreshHeadSoon = useCallback(() => {
@@ -107,7 +111,7 @@ export function InboxPage({ session, view, conversationId }: { session: Session;
         .then((page) => {
           if (token === loadToken.current) dispatch({ type: 'head', page });
         }, () => {});
-    }, 1500);
+    }, HEAD_REFRESH_MS);
   }, []);
   useEffect(() => () => window.clearTimeout(headTimer.current), []);
 
@@ -115,7 +119,8 @@ export function InboxPage({ session, view, conversationId }: { session: Session;
 
   useFrames((f) => {
     if (f.type === 'message.created') {
-      if (!items.current.some((c) => c.id === f.message.conversationId)) {
+      const inView = !f.conversation || fieldsMatchView(f.conversation, live.current.view, live.current.meId);
+      if (inView && !items.current.some((c) => c.id === f.message.conversationId)) {
         unknown.current.add(f.message.conversationId);
         refreshHeadSoon();
       }
