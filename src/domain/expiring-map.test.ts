@@ -18,4 +18,20 @@ describe('ExpiringMap', () => {
     t = 2000;
     expect(m.get('b')).toBeUndefined();
   });
+
+  it('stays within `max` and keeps the newest through long runs of churn and renewals', () => {
+    let t = 0;
+    const m = new ExpiringMap<number, number>(100, 1_000_000, () => t);
+    for (let i = 0; i < 50_000; i++) {
+      t++;
+      m.set(i, i);
+      // Every tenth write renews an older key, which must then outlive its first place in the order.
+      if (i % 10 === 0 && i >= 50) m.set(i - 50, -i);
+    }
+    const kept = Array.from({ length: 50_000 }, (_, i) => i).filter((i) => m.get(i) !== undefined);
+    expect(kept.length).toBe(100);
+    expect(m.get(49_999)).toBe(49_999);
+    expect(m.get(49_990 - 50)).toBe(-49_990);
+    expect(m.get(0)).toBeUndefined();
+  });
 });

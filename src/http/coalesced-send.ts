@@ -7,8 +7,10 @@ import type { WebSocket } from 'ws';
  * settles dozens of messages at once: written one by one, that was a system call per frame, an
  * eighth of the server's time under load. The frames themselves are unchanged.
  *
- * It corks the connection's TCP socket (ws keeps it as `_socket`) and uncorks it once the
- * current callbacks and promise continuations have run. Without that socket it just sends.
+ * It corks the connection's TCP socket (ws keeps it as `_socket`) and uncorks it at the end of the
+ * turn (setImmediate), after every event of the turn has been handled: the live fan-out handles each
+ * event in a promise chain of its own, and uncorking after each chain's continuations (nextTick)
+ * still left one system call per message. Without that socket it just sends.
  */
 export function coalescingSender(ws: WebSocket): (data: string) => void {
   const tcp = (ws as unknown as { _socket?: Socket | null })._socket;
@@ -21,7 +23,7 @@ export function coalescingSender(ws: WebSocket): (data: string) => void {
     if (tcp && !corked && typeof tcp.cork === 'function') {
       corked = true;
       tcp.cork();
-      process.nextTick(flush);
+      setImmediate(flush);
     }
     ws.send(data);
   };
