@@ -440,8 +440,8 @@ const PROTECTIONS = [
   'AES-256-GCM encryption of message bodies and contact names',
   'keyed word index (HMAC per word) for search, written a fraction of a second behind the messages (FTS5), searches index what is pending first',
   'exactly-once by clientId (unique key; a resend returns the stored message)',
-  'durable outbox and transactional writes (SQLite WAL, synchronous=NORMAL; group commit: each message in its own savepoint, acknowledged only after the shared COMMIT; checkpoints on a worker thread)',
-  'staff socket authenticated by a TOTP-verified session, same-origin checked; each event sent with the recipient\'s own list row (unread count)',
+  'durable outbox and transactional writes (SQLite WAL, synchronous=NORMAL; patient messages written on a writer thread with its own connection; group commit: each message in its own savepoint, acknowledged only after the shared COMMIT; checkpoints on a worker thread)',
+  'staff socket authenticated by a TOTP-verified session, same-origin checked; each message sent with the fields that place its conversation in lists, the recipient\'s own list row (unread count) when the message opens a conversation and with every change of status or assignee',
   'audit records for sign-in and every staff API read that the product audits (search, conversation open)', 'security headers', 'pino logging at info',
 ];
 
