@@ -390,9 +390,10 @@ export class KyselyStore extends KyselyOps implements Store {
   readonly dataKeyChanges: DataKeyChanges | undefined;
 
   /**
-   * SQLite only (one writer): `groupCommit`, transactions that queue up share one COMMIT (see
-   * sqlite/group-commit.ts); `deferredTerms`, the word index is written in batches behind the
-   * messages (see sqlite/deferred-terms.ts).
+   * SQLite only (one writer at a time): `groupCommit`, transactions that queue up share one COMMIT
+   * (see sqlite/group-commit.ts); `deferredTerms`, the word index is written in batches behind the
+   * messages (see sqlite/deferred-terms.ts); `announceKeyChanges`, `dataKeyChanges` tells the
+   * writer thread's connection when to drop its cached data keys.
    */
   constructor(
     private readonly root: Kysely<Database>, override readonly dialect: Dialect, crypto: FieldCrypto,

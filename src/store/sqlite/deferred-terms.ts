@@ -31,7 +31,7 @@ const insertBatch = (rows: Array<[number, string]>) => CompiledQuery.raw(
  */
 export class DeferredTermIndex implements DeferredWordIndex {
   private timer: NodeJS.Timeout | undefined;
-  /** Set when another thread indexes (see handOver). */
+  /** Set when another thread indexes (see indexElsewhere). */
   private elsewhere: (() => Promise<void>) | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
