@@ -138,6 +138,14 @@ describe('patient-message writer thread', () => {
     await expect(thread.write(visitor(4, 'after stop'), false)).resolves.toMatchObject({ created: true, message: { body: 'after stop' } });
   });
 
+  it('fails to start, rather than hang, when it cannot open the database', async () => {
+    await expect(PatientMessageThread.start({
+      file: join(dir, 'no-such-folder', 'bedside.sqlite'), masterKey: testMasterKey(), attachmentPolicy: undefined,
+      fallback: writerInTransaction(store, { now: Date.now }), wordIndex: undefined, dataKeyChanges: undefined,
+      log: pino({ level: 'silent' }),
+    })).rejects.toThrow();
+  });
+
   it('if the thread dies, unanswered messages fail (to be sent again) and later ones are written on the server thread', async () => {
     const worker = (thread as unknown as { worker: Worker }).worker;
     const lost = thread.write(visitor(5, 'in flight'), false);

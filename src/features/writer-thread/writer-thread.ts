@@ -65,14 +65,17 @@ export class PatientMessageThread implements PatientMessageWriter {
     };
     const worker = threadProgram(data);
     await new Promise<void>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`the writer thread exited (code ${code}) before it was ready`));
       const onReady = (m: FromThread) => {
         if (m.type !== 'ready') return;
         worker.off('message', onReady);
         worker.off('error', reject);
+        worker.off('exit', onExit);
         resolve();
       };
       worker.on('message', onReady);
       worker.once('error', reject);
+      worker.once('exit', onExit);
     });
     return new PatientMessageThread(worker, options);
   }
