@@ -138,6 +138,12 @@ export class ConversationService {
     return result;
   }
 
+  /** Read up to `lastMessageId` by this staff member, in every inbox they have open. */
+  async markRead(conversation: Conversation, staff: Staff, lastMessageId: number): Promise<void> {
+    await this.store.inbox.markRead(conversation.orgId, staff.id, conversation.id, lastMessageId);
+    await this.publishOrg(conversation.orgId, { type: 'conversation.read', conversationId: conversation.id, staffId: staff.id });
+  }
+
   claim(conversation: Conversation, staff: Staff): Promise<Conversation> {
     return this.changeState(conversation, { assigneeId: staff.id, status: 'open', resolvedAt: null });
   }

@@ -7,6 +7,8 @@ export type OrgEvent =
   /** A delivery status changed (sent, delivered, failed, refused). */
   | { type: 'message.updated'; conversationId: string; messageId: number }
   | { type: 'conversation.updated'; conversationId: string; status: Conversation['status']; assigneeId: string | null }
+  /** A staff member read a conversation up to a message: their other open inboxes clear its unread count. */
+  | { type: 'conversation.read'; conversationId: string; staffId: string }
   | { type: 'typing'; conversationId: string; who: 'contact' | 'staff'; on: boolean; staffId?: string; name?: string }
   /** A staff member's first connection opened, or their last one closed (see presence.ts). */
   | { type: 'presence'; staffId: string; online: boolean };

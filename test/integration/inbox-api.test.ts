@@ -145,6 +145,23 @@ describe('the inbox API', () => {
     ws.close();
   });
 
+  it('clears the unread count in the reader\'s other open inboxes, and only theirs', async () => {
+    const c = await conversationOfVisitor();
+    const colleague = await enrolStaff(h, 'agent');
+    const mine = await staffSocket(agent.client.cookie);
+    const theirs = await staffSocket(colleague.client.cookie);
+    const detail = await agent.client.get<{ messages: Array<{ id: number }> }>(`/api/conversations/${c.id}`);
+    expect((await agent.client.post(`/api/conversations/${c.id}/read`, { lastMessageId: detail.body.messages.at(-1)?.id as number })).status).toBe(204);
+    const row = await eventually(() => mine.frames.find((f) => f.type === 'conversation.updated'));
+    expect(row.conversation).toMatchObject({ id: c.id, unreadCount: 0 });
+    // A marker after it: the colleague's socket gets the typing frame, and no row before it.
+    visitor.send({ type: 'typing', on: true });
+    await eventually(() => theirs.frames.find((f) => f.type === 'typing'));
+    expect(theirs.frames.filter((f) => f.type === 'conversation.updated')).toEqual([]);
+    mine.ws.close();
+    theirs.ws.close();
+  });
+
   it('counts unread per person and clears it when read', async () => {
     const c = await conversationOfVisitor();
     const detail = await agent.client.get<{ messages: Array<{ id: number }> }>(`/api/conversations/${c.id}`);

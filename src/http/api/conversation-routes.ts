@@ -180,7 +180,7 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
     body: z.object({ lastMessageId: z.number().int().nonnegative() }).strict(),
     handler: async ({ auth, params, body }) => {
       const c = await load(auth, params.id);
-      await store.inbox.markRead(auth.org.id, auth.account.id, c.id, body.lastMessageId);
+      await conversations.markRead(c, auth.account, body.lastMessageId);
     },
   });
 

@@ -80,6 +80,8 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
         if (event.who === 'contact' || event.staffId !== staffId) send(event);
         return;
       }
+      // Their own read, from another tab or device: the row follows with its unread count.
+      if (event.type === 'conversation.read' && event.staffId !== staffId) return;
       // A message this node just committed (no files) is sent as written, not read back; a
       // change to one (delivery status, files fetched later) always comes from the store.
       const recent = event.type === 'message.created' ? deps.conversations.recent.get(orgId, event.messageId) : undefined;
