@@ -6,6 +6,16 @@ let h: Harness;
 beforeEach(async () => { h = await startHarness(); });
 afterEach(async () => { await h.close(); });
 
+/** One visitor with the chat open in two tabs: the first opened the conversation with `first`. */
+async function twoTabs(first: string): Promise<[WidgetClient, WidgetClient]> {
+  const tab1 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+  const { token } = await tab1.hello();
+  await tab1.say(first);
+  const tab2 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+  await tab2.hello(token);
+  return [tab1, tab2];
+}
+
 describe('widget reconnect and resume', () => {
   it('keeps the conversation across page loads with the signed visitor token', async () => {
     const first = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
@@ -65,11 +75,7 @@ describe('widget reconnect and resume', () => {
   });
 
   it('pushes a staff reply live to every open tab of the visitor, and shows staff typing', async () => {
-    const tab1 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    const { token } = await tab1.hello();
-    await tab1.say('Hi there');
-    const tab2 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    await tab2.hello(token);
+    const [tab1, tab2] = await twoTabs('Hi there');
     const parent = { ts: await firstThread(h) };
     await h.slack.staffReply({ channel: SLACK.channelId, threadTs: parent.ts, user: STAFF.id, text: 'Hello!' });
     for (const tab of [tab1, tab2]) {
@@ -85,11 +91,7 @@ describe('widget reconnect and resume', () => {
   });
 
   it("shows a patient's message live in their other tabs, but not again in the tab that sent it", async () => {
-    const tab1 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    const { token } = await tab1.hello();
-    await tab1.say('First, to open the conversation');
-    const tab2 = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
-    await tab2.hello(token);
+    const [tab1, tab2] = await twoTabs('First, to open the conversation');
     const ack = await tab1.say('Sent from tab one');
     const echoed = await tab2.next('message', 0, (f) => f.message.id === ack.message.id);
     expect(echoed.message.body).toBe('Sent from tab one');
