@@ -5,7 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStoreContract } from '../store.contract.ts';
 import { testMasterKey } from '../../../test/support/keys.ts';
-import { openSqliteStore } from './open.ts';
+import { openSqliteStore, sqliteFile } from './open.ts';
 
 runStoreContract('SQLite in memory', () => openSqliteStore(':memory:', testMasterKey()));
 
@@ -24,6 +24,32 @@ describe('SQLite file store', () => {
     const again = await openSqliteStore(dir, testMasterKey());
     expect(await again.countOrganizations()).toBe(1);
     await again.close();
+  });
+
+  it('waits for another connection\'s write lock with the event loop free, then runs against what it committed', async () => {
+    const store = await openSqliteStore(join(dir, 'locked'), testMasterKey());
+    await store.createOrganization({ id: 'org_1', name: 'Practice', slug: 'practice', createdAt: 1 });
+    const other = new SqliteDatabase(sqliteFile(join(dir, 'locked')));
+    other.exec('begin immediate');
+    other.prepare("update organizations set name = 'Renamed' where id = 'org_1'").run();
+
+    const seen = store.transaction(async (tx) => (await tx.getOrganization('org_1'))?.name);
+    // The event loop keeps turning while the transaction waits: timers fire on time.
+    const ticks: number[] = [];
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        ticks.push(performance.now() - started);
+        if (ticks.length === 5) { clearInterval(timer); resolve(); }
+      }, 10);
+    });
+    other.exec('commit');
+    other.close();
+    expect(await seen).toBe('Renamed');
+    // Five 10 ms ticks in well under the time a blocked thread would have slept through.
+    expect(ticks[4]).toBeLessThan(200);
+    for (let i = 1; i < ticks.length; i++) expect((ticks[i] ?? 0) - (ticks[i - 1] ?? 0)).toBeLessThan(40);
+    await store.close();
   });
 });
 
