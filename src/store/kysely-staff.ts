@@ -250,6 +250,9 @@ export class KyselyInboxOps implements InboxStoreOps {
     const hashed = [...new Set(terms.map(hmac))];
     let ids: number[];
     if (this.termIndex) {
+      // Catching up indexes on the store's own connection, which an open transaction holds: it
+      // would wait for this transaction, and this transaction for it.
+      if (this.db.isTransaction) throw new Error('search runs outside a transaction: it first indexes pending messages');
       // Search never misses a message already stored, indexed or not yet.
       await this.termIndex.catchUp();
       ids = await this.termIndex.search(this.db, hashed, limit);

@@ -420,7 +420,7 @@ export class KyselyStore extends KyselyOps implements Store {
 
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
     if (this.grouped) return this.grouped.run(fn);
-    return this.root.transaction().execute((trx) => fn(new KyselyOps(trx, this.dialect, this.crypto)));
+    return this.root.transaction().execute((trx) => fn(new KyselyOps(trx, this.dialect, this.crypto, this.terms)));
   }
 
   async claimJobs(now: number, limit: number, leaseMs: number): Promise<Job[]> {

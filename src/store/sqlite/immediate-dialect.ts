@@ -37,17 +37,21 @@ export class ImmediateSqliteDialect extends SqliteDialect {
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const deadline = performance.now() + LOCK_WAIT_MS;
-    for (;;) {
-      await connection.executeQuery(NO_WAIT);
-      try {
-        await connection.executeQuery(BEGIN_IMMEDIATE);
-        return;
-      } catch (err) {
-        if (!isBusy(err) || performance.now() > deadline) throw err;
-      } finally {
-        await connection.executeQuery(WAIT);
+    // The connection is this transaction's until it ends, so nothing else runs on it meanwhile
+    // with the shorter wait.
+    await connection.executeQuery(NO_WAIT);
+    try {
+      for (;;) {
+        try {
+          await connection.executeQuery(BEGIN_IMMEDIATE);
+          return;
+        } catch (err) {
+          if (!isBusy(err) || performance.now() > deadline) throw err;
+        }
+        await sleep(1);
       }
-      await sleep(1);
+    } finally {
+      await connection.executeQuery(WAIT);
     }
   }
 }

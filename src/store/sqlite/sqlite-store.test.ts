@@ -93,3 +93,13 @@ describe('SQLite audit chain against edits by hand', () => {
     expect(r.ok).toBe(false);
   });
 });
+
+describe('SQLite search', () => {
+  it('refuses to run inside a transaction instead of waiting forever for its own catch-up', async () => {
+    const store = await openSqliteStore(':memory:', testMasterKey());
+    await store.createOrganization({ id: 'org_1', name: 'P', slug: 'p', createdAt: 1 });
+    await expect(store.transaction((tx) => tx.inbox.searchMessages('org_1', 'refill', 10))).rejects.toThrow('outside a transaction');
+    expect(await store.inbox.searchMessages('org_1', 'refill', 10)).toEqual([]);
+    await store.close();
+  });
+});
