@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newId, newPublicKey } from '../../domain/ids.ts';
 import { testMasterKey } from '../../../test/support/keys.ts';
+import { parseMasterKey } from '../../security/master-key.ts';
 import type { KyselyStore } from '../kysely-store.ts';
 import { openSqliteStore } from './open.ts';
 
@@ -68,5 +69,37 @@ describe('SQLite word index written behind the messages', () => {
     const after = new SqliteDatabase(join(dir, 'bedside.sqlite'), { readonly: true });
     expect(after.prepare('select count(*) as n from message_term_index').get()).toEqual({ n: 0 });
     after.close();
+  });
+
+  it('does not move past messages while it runs with the wrong master key, and indexes them once given the right one', async () => {
+    const own = join(dir, 'wrong-key');
+    const store = await openSqliteStore(own, testMasterKey());
+    const { orgId, conversationId } = await seedConversation(store);
+    await store.transaction((tx) => tx.insertMessage({
+      orgId, conversationId, direction: 'in', kind: 'message', authorType: 'contact', authorStaffId: null, authorName: null,
+      body: 'Insulin refill please', clientId: 'c-key', source: 'web', sourceId: null, createdAt: Date.now(),
+    }));
+    await store.close();
+    const raw = new SqliteDatabase(join(own, 'bedside.sqlite'));
+    raw.prepare('delete from message_term_index').run();
+    raw.prepare("update search_index_progress set through_message_id = 0 where name = 'terms'").run();
+    raw.close();
+    const position = () => {
+      const check = new SqliteDatabase(join(own, 'bedside.sqlite'), { readonly: true });
+      try {
+        return (check.prepare("select through_message_id as n from search_index_progress where name = 'terms'").get() as { n: number }).n;
+      } finally { check.close(); }
+    };
+
+    const wrong = await openSqliteStore(own, parseMasterKey('11'.repeat(32)));
+    // A few of the indexer's 200 ms ticks.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(position()).toBe(0);
+    await wrong.close();
+
+    const right = await openSqliteStore(own, testMasterKey());
+    expect((await right.inbox.searchMessages(orgId, 'insulin', 10)).map((m) => m.body)).toEqual(['Insulin refill please']);
+    expect(position()).toBeGreaterThan(0);
+    await right.close();
   });
 });

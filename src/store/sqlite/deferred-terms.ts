@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
-import type { FieldCrypto } from '../field-crypto.ts';
+import { KeyUnavailableError, type FieldCrypto } from '../field-crypto.ts';
 import type { Database } from '../schema.ts';
 import type { DeferredWordIndex } from '../types.ts';
 import { hashedTerms, RecentTermHashes } from '../term-index.ts';
@@ -104,9 +104,14 @@ export class DeferredTermIndex implements DeferredWordIndex {
       const opened = [];
       for (const r of rows) {
         const id = Number(r.id);
-        // A body that cannot be opened (its key retired under it) cannot be searched either;
-        // it must not stop every later message from being indexed.
-        const body = await this.crypto.open(trx, r.orgId, 'messages', 'body', id, r.body).catch(() => undefined);
+        // A body that cannot be opened (damaged, or its key gone) cannot be searched either; it
+        // must not stop every later message from being indexed. A master key this process was not
+        // given is another matter: nothing could be opened, so the batch waits for the right key
+        // rather than moving the position past messages it never read.
+        const body = await this.crypto.open(trx, r.orgId, 'messages', 'body', id, r.body).catch((err: unknown) => {
+          if (err instanceof KeyUnavailableError) throw err;
+          return undefined;
+        });
         if (body !== undefined) opened.push({ id, orgId: r.orgId, body });
       }
       const entries = (await hashedTerms(trx, this.crypto, opened, this.recentHashes)).filter((m) => m.terms.length > 0);
