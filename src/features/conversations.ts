@@ -82,15 +82,17 @@ export class ConversationService {
   async receivePatientMessage(input: PatientMessageInput): Promise<{ message: Message; conversation: Conversation; created: boolean }> {
     const { inbox } = input;
     const orgId = inbox.orgId;
-    const result: PatientMessageRecord = await this.writer.write(input, this.options.slackEnabledFor(orgId));
+    const slackEnabled = this.options.slackEnabledFor(orgId);
+    const result: PatientMessageRecord = await this.writer.write(input, slackEnabled);
 
     if (result.created) {
       if (!result.withFiles) {
         this.recent.remember({ message: result.message, conversation: result.conversation, opensConversation: result.conversationCreated });
       }
       this.options.metrics?.messageRecorded(input.identity.channel, 'in');
-      // Waking the worker for nothing costs a job-table scan per message.
-      if (result.jobsQueued) this.options.onJobsQueued();
+      // A new message with Slack on queued a job. Waking the worker for nothing costs a job-table
+      // scan per message.
+      if (slackEnabled) this.options.onJobsQueued();
       await this.publishOrg(orgId, { type: 'message.created', conversationId: result.conversation.id, messageId: result.message.id });
       await this.publishVisitor(result.conversation, { type: 'message', messageId: result.message.id });
       if (result.reopened) await this.publishConversation(result.conversation);

@@ -57,7 +57,6 @@ export interface PatientMessageRecord {
   /** The conversation was resolved and this message opened it again. */
   reopened: boolean;
   withFiles: boolean;
-  jobsQueued: boolean;
 }
 
 /** Writes a patient's message; where it runs (which thread, which transaction) is the caller's. */
@@ -103,7 +102,7 @@ export async function writePatientMessage(tx: StoreOps, input: PatientMessageInp
     authorStaffId: null, authorName: null, body: bodyWithFiles(input.body, files), clientId: input.clientId ?? null,
     source: input.identity.channel, sourceId: input.sourceId ?? null, createdAt: now,
   });
-  if (!created) return { message, conversation, created, conversationCreated: false, reopened: false, withFiles: false, jobsQueued: false };
+  if (!created) return { message, conversation, created, conversationCreated: false, reopened: false, withFiles: false };
   // One random stem, numbered in the order sent: files listed by (created_at, id) keep that order.
   const stem = newId('att');
   for (const [i, f] of files.kept.entries()) {
@@ -127,7 +126,7 @@ export async function writePatientMessage(tx: StoreOps, input: PatientMessageInp
     });
     if (reopened) await enqueueSlackUpdate(tx, conversation);
   }
-  return { message, conversation, created, conversationCreated, reopened, withFiles: files.kept.length > 0, jobsQueued: rules.slackEnabled };
+  return { message, conversation, created, conversationCreated, reopened, withFiles: files.kept.length > 0 };
 }
 
 export async function findOrCreateContact(

@@ -64,10 +64,11 @@ port.on('message', (m: ToThread) => {
     }
     return;
   }
-  // Every request already received is written and answered before the connection closes.
+  if (m.type !== 'stop') return;
+  // Every request already received is written and answered before the connection closes; the
+  // thread then ends, which the server sees as its exit.
   void Promise.allSettled([...inFlight]).then(() => store.close()).finally(() => {
     flush();
-    send({ type: 'stopped' });
     port.close();
   });
 });

@@ -30,5 +30,4 @@ export type ToThread =
 export type FromThread =
   | { type: 'ready' }
   | { type: 'written'; replies: WriteReply[] }
-  | { type: 'caughtUp'; id: number; error?: string }
-  | { type: 'stopped' };
+  | { type: 'caughtUp'; id: number; error?: string };

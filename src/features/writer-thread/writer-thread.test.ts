@@ -48,7 +48,7 @@ describe('patient-message writer thread', () => {
 
   it('writes the message on its own connection: the server reads it sealed and whole, and a resend stays single', async () => {
     const first = await thread.write(visitor(1, 'My knee hurts since Tuesday', 'c1'), true);
-    expect(first).toMatchObject({ created: true, reopened: false, jobsQueued: true, message: { body: 'My knee hurts since Tuesday', direction: 'in' } });
+    expect(first).toMatchObject({ created: true, conversationCreated: true, reopened: false, message: { body: 'My knee hurts since Tuesday', direction: 'in' } });
     const stored = await store.getMessage('org_1', first.message.id);
     expect(stored?.body).toBe('My knee hurts since Tuesday');
     expect(await store.getConversation('org_1', first.conversation.id)).toMatchObject({ contactId: first.conversation.contactId, status: 'open' });
@@ -56,7 +56,7 @@ describe('patient-message writer thread', () => {
     expect((await store.jobCounts()).pending).toBe(1);
 
     const again = await thread.write(visitor(1, 'My knee hurts since Tuesday', 'c1'), true);
-    expect(again).toMatchObject({ created: false, message: { id: first.message.id } });
+    expect(again).toMatchObject({ created: false, conversationCreated: false, message: { id: first.message.id } });
     expect((await store.jobCounts()).pending).toBe(1);
   });
 
@@ -131,6 +131,24 @@ describe('patient-message writer thread', () => {
     expect(info?.filename).toBe('notes.txt');
     const kept = await store.attachments.get('org_1', info?.id ?? '');
     expect(kept?.data.toString()).toBe('blood pressure log');
+  });
+
+  it('refuses a message that cannot be handed over, writes nothing of it, and goes on writing', async () => {
+    const uncopyable = { ...visitor(9, 'with a function inside'), profile: { displayName: (() => 'x') as unknown as string } };
+    await expect(thread.write(uncopyable, false)).rejects.toThrow();
+    await expect(thread.write(visitor(9, 'plain'), false)).resolves.toMatchObject({ created: true, message: { body: 'plain' } });
+    expect(await store.findContactByIdentity('org_1', 'web', 'v_9')).toBeDefined();
+    const raw = new SqliteDatabase(sqliteFile(dir), { readonly: true });
+    expect(raw.prepare('select count(*) as n from messages').get()).toEqual({ n: 1 });
+    raw.close();
+  });
+
+  it('on stop, writes and answers every message it was given before its connection closes', async () => {
+    const given = Array.from({ length: 30 }, (_, i) => thread.write(visitor(10 + i, `message ${i}`, `stop-${i}`), false));
+    await thread.stop();
+    const written = await Promise.all(given);
+    expect(written.every((w) => w.created)).toBe(true);
+    expect(await store.getMessage('org_1', written[29]?.message.id ?? 0)).toMatchObject({ body: 'message 29' });
   });
 
   it('after stop, writes on the server thread instead', async () => {

@@ -36,8 +36,9 @@ export interface WriterThreadOptions {
  * (store/sqlite/immediate-dialect.ts), so they take turns and never see a stale snapshot.
  *
  * A reply comes only after the commit, so a message is never confirmed before it is durable. If
- * the thread dies, messages it had not answered fail (the widget, or the vendor, sends them again,
- * and the client or vendor id keeps them single) and later ones are written by `fallback`.
+ * the thread dies, messages it had not answered fail: unacknowledged, the widget sends them again
+ * once it reconnects and a vendor redelivers its webhook, and the client or vendor id keeps each
+ * single. Later ones are written by `fallback`.
  */
 export class PatientMessageThread implements PatientMessageWriter {
   private readonly pending = new Map<number, { resolve: (r: PatientMessageRecord) => void; reject: (e: Error) => void }>();
@@ -121,7 +122,15 @@ export class PatientMessageThread implements PatientMessageWriter {
     if (!this.queue.length) return;
     const requests = this.queue;
     this.queue = [];
-    this.post({ type: 'write', requests });
+    try {
+      this.post({ type: 'write', requests });
+    } catch (err) {
+      // Not sent (a value that cannot be copied to the thread): nothing of this batch was written.
+      for (const { id } of requests) {
+        this.pending.get(id)?.reject(err instanceof Error ? err : new Error(String(err)));
+        this.pending.delete(id);
+      }
+    }
   }
 
   private post(m: ToThread): void {
@@ -158,8 +167,8 @@ export class PatientMessageThread implements PatientMessageWriter {
       if (waiting) this.options.fallback.write(input, slackEnabled).then(waiting.resolve, waiting.reject);
     }
     this.queue = [];
-    // Handed over and not answered: perhaps written, perhaps not. The sender tries again, and its
-    // client or vendor id keeps the message single.
+    // Handed over and not answered: perhaps written, perhaps not. The sender tries again (see the
+    // class comment), and its client or vendor id keeps the message single.
     for (const waiting of this.pending.values()) waiting.reject(new Error('the writer thread stopped before confirming the message'));
     this.pending.clear();
   }
