@@ -25,6 +25,8 @@ export const DELIVERY_PROBLEMS = new Set(['undelivered', 'failed', 'refused']);
 
 export interface StaffReplyInput {
   conversation: Conversation;
+  /** The conversation was opened for this reply (on another of the contact's channels). */
+  opensConversation?: boolean;
   staff: Staff;
   body: string;
   internal: boolean;
@@ -131,7 +133,7 @@ export class ConversationService {
       return { message, created };
     });
     if (result.created) {
-      this.recent.remember({ message: result.message, conversation, opensConversation: false });
+      this.recent.remember({ message: result.message, conversation, opensConversation: input.opensConversation ?? false });
       // Internal notes never leave the practice: only replies count as messages out.
       if (!input.internal) this.options.metrics?.messageRecorded(conversation.channel, 'out');
       this.options.onJobsQueued();

@@ -31,23 +31,23 @@ export class ReplyChannels {
     return [...out];
   }
 
-  /** The conversation a reply on `channel` belongs to; opened when needed. */
-  async conversationFor(conversation: Conversation, channel: ChannelKind): Promise<Conversation> {
-    if (channel === conversation.channel) return conversation;
+  /** The conversation a reply on `channel` belongs to; opened when needed (`opened`). */
+  async conversationFor(conversation: Conversation, channel: ChannelKind): Promise<{ conversation: Conversation; opened: boolean }> {
+    if (channel === conversation.channel) return { conversation, opened: false };
     const orgId = conversation.orgId;
     // One transaction: two colleagues answering at once end up in one new conversation, not two.
     return this.store.transaction(async (tx) => {
       const existing = (await tx.records.conversationsOfContact(orgId, conversation.contactId))
         .filter((c) => c.channel === channel)
         .sort((a, b) => b.lastMessageAt - a.lastMessageAt)[0];
-      if (existing) return existing;
+      if (existing) return { conversation: existing, opened: false };
       const contact = await tx.getContact(orgId, conversation.contactId);
       const address = contact && ADDRESSABLE[channel]?.(contact);
       const inbox: Inbox | undefined = (await tx.listInboxes(orgId)).find((i) => i.channel === channel);
       if (!address || !inbox) {
         throw new AppError('channel_unavailable', 409, `This patient cannot be reached by ${channel} (no address on file, or no ${channel} inbox)`);
       }
-      return tx.createConversation(newConversation(inbox, conversation.contactId, channel, this.now()));
+      return { conversation: await tx.createConversation(newConversation(inbox, conversation.contactId, channel, this.now())), opened: true };
     });
   }
 }

@@ -2,7 +2,7 @@ import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId, newPublicKey } from '../../src/domain/ids.ts';
 import { eventually, firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
-import { enrolStaff, type Enrolled } from '../support/staff.ts';
+import { enrolStaff, staffSocket, type Enrolled } from '../support/staff.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 
 let h: Harness;
@@ -27,18 +27,6 @@ async function conversationOfVisitor(text = 'Hello, is the clinic open today?'):
   await visitor.say(text);
   const list = await agent.client.get<{ items: Summary[] }>('/api/conversations');
   return list.body.items[0] as Summary;
-}
-
-/** Opens the staff live socket with the client's session cookie. */
-function staffSocket(cookie: string | undefined): Promise<{ ws: WebSocket; frames: Array<Record<string, unknown>> }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${h.wsUrl}/api/ws`, { headers: { cookie: cookie ?? '' } });
-    const frames: Array<Record<string, unknown>> = [];
-    ws.on('message', (d) => frames.push(JSON.parse(String(d)) as Record<string, unknown>));
-    ws.once('open', () => resolve({ ws, frames }));
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
-  });
 }
 
 describe('the inbox API', () => {
@@ -97,7 +85,7 @@ describe('the inbox API', () => {
   it('shows a Slack reply and a Slack claim live in the inbox within a second', async () => {
     const c = await conversationOfVisitor();
     const threadTs = await firstThread(h);
-    const { ws, frames } = await staffSocket(agent.client.cookie);
+    const { ws, frames } = await staffSocket(h, agent.client.cookie);
     const t0 = Date.now();
     await h.slack.staffReply({ channel: SLACK.channelId, threadTs, user: STAFF.id, text: 'Answered from Slack' });
     await eventually(() => frames.find((f) => f.type === 'message.created' && (f.message as { body: string }).body === 'Answered from Slack'), 1000);
@@ -108,7 +96,7 @@ describe('the inbox API', () => {
   });
 
   it('sends the list row with a message only when the message opens the conversation; the frame says where it belongs', async () => {
-    const { ws, frames } = await staffSocket(agent.client.cookie);
+    const { ws, frames } = await staffSocket(h, agent.client.cookie);
     const rows = () => frames.filter((f) => f.type === 'conversation.updated').map((f) => f.conversation as Summary);
     await visitor.say('First message opens a conversation');
     const created = await eventually(() => frames.find((f) => f.type === 'message.created'));
@@ -136,7 +124,7 @@ describe('the inbox API', () => {
 
   it('shows the patient typing to staff, and staff typing to the patient', async () => {
     const c = await conversationOfVisitor();
-    const { ws, frames } = await staffSocket(agent.client.cookie);
+    const { ws, frames } = await staffSocket(h, agent.client.cookie);
     visitor.send({ type: 'typing', on: true });
     await eventually(() => frames.find((f) => f.type === 'typing' && f.who === 'contact' && f.on === true));
     const from = visitor.frames.length;
@@ -148,8 +136,8 @@ describe('the inbox API', () => {
   it('clears the unread count in the reader\'s other open inboxes, and only theirs', async () => {
     const c = await conversationOfVisitor();
     const colleague = await enrolStaff(h, 'agent');
-    const mine = await staffSocket(agent.client.cookie);
-    const theirs = await staffSocket(colleague.client.cookie);
+    const mine = await staffSocket(h, agent.client.cookie);
+    const theirs = await staffSocket(h, colleague.client.cookie);
     const detail = await agent.client.get<{ messages: Array<{ id: number }> }>(`/api/conversations/${c.id}`);
     expect((await agent.client.post(`/api/conversations/${c.id}/read`, { lastMessageId: detail.body.messages.at(-1)?.id as number })).status).toBe(204);
     const row = await eventually(() => mine.frames.find((f) => f.type === 'conversation.updated'));
@@ -255,7 +243,7 @@ describe('refusals', () => {
   });
 
   it('refuses the live socket without a session or from another site', async () => {
-    await expect(staffSocket(undefined)).rejects.toThrow(/401/);
+    await expect(staffSocket(h, undefined)).rejects.toThrow(/401/);
     await expect(new Promise((resolve, reject) => {
       const ws = new WebSocket(`${h.wsUrl}/api/ws`, { headers: { cookie: agent.client.cookie ?? '', origin: 'https://evil.example' } });
       ws.once('open', resolve);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, SLACK, STAFF, startHarness, TWILIO, type Harness, slackThreadOf } from '../support/harness.ts';
-import { enrolStaff } from '../support/staff.ts';
+import { enrolStaff, staffSocket } from '../support/staff.ts';
 import { WidgetClient } from '../support/widget-client.ts';
 import { twilioSignature, type TwilioEmulator } from '../emulators/twilio/index.ts';
 
@@ -135,6 +135,9 @@ describe('replying on another of the contact\'s channels', () => {
     const webId = await eventually(async () => (await agent.client.get<{ items: Array<{ id: string }> }>('/api/conversations')).body.items[0]?.id);
     const detail = await agent.client.get<{ contact: { replyChannels: string[] } }>(`/api/conversations/${webId}`);
     expect(detail.body.contact.replyChannels).toEqual(['web', 'sms']);
+    // A colleague's open inbox gets the new SMS conversation's row with the reply that opened it.
+    const colleague = await enrolStaff(h, 'agent');
+    const live = await staffSocket(h, colleague.client.cookie);
 
     const sent = await agent.client.post<{ message: { channel: string; conversationId: string } }>(`/api/conversations/${webId}/messages`, {
       body: '12 Harbour Street, second floor.', internal: false, clientId: 'xchan-000001', channel: 'sms',
@@ -142,6 +145,9 @@ describe('replying on another of the contact\'s channels', () => {
     expect(sent.status).toBe(201);
     expect(sent.body.message.channel).toBe('sms');
     expect(sent.body.message.conversationId).not.toBe(webId);
+    const row = await eventually(() => live.frames.find((f) => f.type === 'conversation.updated'));
+    expect(row.conversation).toMatchObject({ id: sent.body.message.conversationId, channel: 'sms', preview: '12 Harbour Street, second floor.' });
+    live.ws.close();
     const out = await twilio.waitFor(() => twilio.sent(PATIENT)[0]);
     expect(out.params).toMatchObject({ To: PATIENT, Body: '12 Harbour Street, second floor.' });
     // Nothing went to the website chat, and the patient's answer by text joins that SMS conversation.

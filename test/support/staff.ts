@@ -1,5 +1,6 @@
 /** Staff accounts for API tests: created, enrolled and signed in through the real HTTP API,
  *  with TOTP codes computed here, as an authenticator app would. */
+import { WebSocket } from 'ws';
 import type { Role } from '../../src/domain/types.ts';
 import { totpCode } from '../../src/security/totp.ts';
 import type { Harness } from './harness.ts';
@@ -75,4 +76,16 @@ export async function signIn(h: Harness, who: Enrolled, stepOffset = 1): Promise
   const verify = await client.post('/api/auth/verify', { code: totpCode(who.totpSecret, Date.now() + stepOffset * 30_000) });
   if (verify.status !== 200) throw new Error(`verify failed: ${verify.status} ${JSON.stringify(verify.body)}`);
   return client;
+}
+
+/** Opens the staff live socket with a session cookie; its frames collect in `frames`. */
+export function staffSocket(h: Harness, cookie: string | undefined): Promise<{ ws: WebSocket; frames: Array<Record<string, unknown>> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${h.wsUrl}/api/ws`, { headers: { cookie: cookie ?? '' } });
+    const frames: Array<Record<string, unknown>> = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d)) as Record<string, unknown>));
+    ws.once('open', () => resolve({ ws, frames }));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+  });
 }

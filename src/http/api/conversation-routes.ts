@@ -132,9 +132,10 @@ export function conversationRoutes(api: ApiRegistry, { store, conversations, aud
     response: { status: 201, schema: z.object({ message: messageSchema }) },
     handler: async ({ auth, params, body, ip }) => {
       const loaded = await load(auth, params.id);
-      const c = body.channel && !body.internal ? await replyChannels.conversationFor(loaded, body.channel) : loaded;
+      const { conversation: c, opened } = body.channel && !body.internal
+        ? await replyChannels.conversationFor(loaded, body.channel) : { conversation: loaded, opened: false };
       const { message } = await conversations.recordStaffReply({
-        conversation: c, staff: auth.account, body: body.body.trim(), internal: body.internal,
+        conversation: c, opensConversation: opened, staff: auth.account, body: body.body.trim(), internal: body.internal,
         source: 'inbox', sourceId: `${auth.account.id}:${body.clientId}`,
       });
       await audit.record(store, staffActor(auth, ip), body.internal ? 'message.note' : 'message.send', 'success', { type: 'message', id: String(message.id) }, c.id === loaded.id ? undefined : { channel: c.channel });
