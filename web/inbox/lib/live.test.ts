@@ -78,6 +78,18 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame('{"type":"presence.snapshot","online":["s1",2]}')).toEqual({ type: 'presence.snapshot', online: ['s1'] });
     expect(parseServerFrame('{"type":"presence","staffId":"s1"}')).toBeNull();
   });
+
+  it('keeps the list fields of message.created when whole, and drops them (the message stays) when not', () => {
+    const fields = { inboxId: 'ib', channel: 'web', status: 'open', assigneeId: null };
+    const frame = (conversation: unknown) => parseServerFrame(JSON.stringify({ type: 'message.created', conversationId: 'c', conversation, message: { id: 1 } }));
+    expect(frame(fields)).toMatchObject({ conversation: fields, message: { id: 1 } });
+    expect(frame({ ...fields, assigneeId: 'stf_1' })).toMatchObject({ conversation: { assigneeId: 'stf_1' } });
+    for (const bad of ['x', {}, { ...fields, status: 'closed' }, { ...fields, assigneeId: 7 }, { ...fields, inboxId: null }]) {
+      const parsed = frame(bad);
+      expect(parsed).toMatchObject({ type: 'message.created', message: { id: 1 } });
+      expect((parsed as { conversation?: unknown }).conversation).toBeUndefined();
+    }
+  });
 });
 
 describe('applyPresence', () => {

@@ -57,8 +57,13 @@ export function parseServerFrame(data: string): ServerFrame | null {
   const f = v as Record<string, unknown>;
   switch (f.type) {
     case 'message.created':
-    case 'message.updated':
-      return typeof f.conversationId === 'string' && !!f.message && typeof f.message === 'object' ? (f as unknown as ServerFrame) : null;
+    case 'message.updated': {
+      if (typeof f.conversationId !== 'string' || !f.message || typeof f.message !== 'object') return null;
+      // Without usable list fields the conversation counts as belonging in every view (the list
+      // then asks the server), never as belonging in none.
+      if (f.conversation !== undefined && !isListFields(f.conversation)) return { ...f, conversation: undefined } as unknown as ServerFrame;
+      return f as unknown as ServerFrame;
+    }
     case 'conversation.updated':
       return !!f.conversation && typeof f.conversation === 'object' ? (f as unknown as ServerFrame) : null;
     case 'typing':
@@ -256,4 +261,11 @@ export function applyPresence(online: ReadonlySet<string>, f: ServerFrame): Read
   if (f.online) next.add(f.staffId);
   else next.delete(f.staffId);
   return next;
+}
+
+function isListFields(v: unknown): boolean {
+  if (!v || typeof v !== 'object') return false;
+  const c = v as Record<string, unknown>;
+  return typeof c.inboxId === 'string' && typeof c.channel === 'string' && (c.status === 'open' || c.status === 'resolved')
+    && (c.assigneeId === null || typeof c.assigneeId === 'string');
 }

@@ -102,8 +102,11 @@ export function InboxPage({ session, view, conversationId }: { session: Session;
   const unknown = useRef(new Set<string>());
   const headTimer = useRef<number>();
   const refreshHeadSoon = useCallback(() => {
-    window.clearTimeout(headTimer.current);
+    // At most one fetch per moment, however steadily such messages arrive: a timer already set
+    // will bring this one too.
+    if (headTimer.current !== undefined) return;
     headTimer.current = window.setTimeout(() => {
+      headTimer.current = undefined;
       if (unknown.current.size === 0) return;
       unknown.current.clear();
       const token = loadToken.current;
