@@ -110,7 +110,8 @@ describe('widget reconnect and resume', () => {
     // The same patient, known from another visit: staff merge the visitor into that contact.
     const other = await h.app.conversations.receivePatientMessage({ inbox: h.inbox, identity: { channel: 'web', externalId: 'v_other_visit_000000000000' }, body: 'Earlier visit' });
     await h.app.store.transaction((tx) => tx.records.mergeContacts(h.inbox.orgId, contact!.id, other.conversation.contactId));
-    // The socket still remembers the merged-away contact: the identity decides instead.
+    // The socket still remembers the merged-away contact: the identity decides instead, and the
+    // socket follows the contact the message went to.
     const after = await v.say('After the merge');
     const survivor = await h.app.store.findLatestConversation(h.inbox.orgId, h.inbox.id, other.conversation.contactId);
     const stored = await h.app.store.getMessage(h.inbox.orgId, after.message.id);
@@ -119,6 +120,10 @@ describe('widget reconnect and resume', () => {
     const earlier = await h.app.store.getMessage(h.inbox.orgId, first.message.id);
     expect((await h.app.store.getConversation(h.inbox.orgId, earlier!.conversationId))?.contactId).toBe(other.conversation.contactId);
     expect(await h.app.store.getContact(h.inbox.orgId, contact!.id)).toBeUndefined();
+    // Staff answer in the surviving conversation: the open chat gets it live.
+    const staff = await h.app.store.upsertSlackStaff(h.inbox.orgId, STAFF.id, 'Nurse Ann');
+    await h.app.conversations.recordStaffReply({ conversation: survivor!, staff, body: 'Seen both visits', internal: false, source: 'inbox', sourceId: 'merge-reply' });
+    expect((await v.next('message', 0, (f) => f.message.from === 'staff')).message.body).toBe('Seen both visits');
     await v.close();
   });
 

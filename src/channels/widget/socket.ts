@@ -180,12 +180,16 @@ class WidgetConnection {
     own.add(clientId);
     // Bounded: only the echo of a message still on its way matters.
     if (own.size > 64) own.delete(own.values().next().value as string);
-    const { message } = await this.deps.conversations.receivePatientMessage({
+    const { message, conversation } = await this.deps.conversations.receivePatientMessage({
       inbox: this.inbox, identity: { channel: 'web', externalId: this.visitorId as string }, body, clientId,
       ...(this.contact ? { lastContactId: this.contact.id } : {}),
     });
-    if (!this.contact) {
+    // The first message created the contact, or staff merged this visitor into another one: follow
+    // the contact the message went to, for the next message's look-up and for live replies.
+    if (conversation.contactId !== this.contact?.id) {
       this.contact = await this.deps.conversations.findContact(this.inbox, { channel: 'web', externalId: this.visitorId as string });
+      await this.unsubscribe?.();
+      this.unsubscribe = undefined;
       if (this.contact) await this.subscribe(this.contact);
     }
     this.send({ type: 'ack', clientId, message: toWidgetMessage(message) });
