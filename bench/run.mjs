@@ -242,7 +242,8 @@ async function saturate(load, name) {
     }
     best = r;
     rate *= P.rampFactor;
-    if (rate >= ceiling) break;
+    // Back up to a rate that failed after halving down from it: saturated, between the two.
+    if (rate >= ceiling) return { best, steps, saturated: true };
     await sleep(300);
   }
   return { best, steps, saturated: false };

@@ -120,8 +120,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const installed = config.slackApp && !config.slack ? await new InstalledWorkspaces(store, config.slackApp, slackTimeoutMs).load() : undefined;
   const slackWorkspaces: SlackWorkspaces | undefined = config.slack ? new EnvWorkspace(config.slack, slackTimeoutMs) : installed;
   const stopSlackRefresh = installed?.keepFresh(30_000, (err) => log.warn({ err }, 'slack installations not re-read'));
-  const patientMessageThread = options.store || config.databaseUrl ? undefined
-    : await startPatientMessageThread(store, config, master.key, log);
+  // Only on the store opened here: a store passed in (tests, a second node) is its opener's.
+  const patientMessageThread = !options.store && store.dialect === 'sqlite'
+    ? await startPatientMessageThread(store, config, master.key, log) : undefined;
   const conversations = new ConversationService(store, bus, {
     slackEnabledFor: (orgId) => slackWorkspaces?.enabledFor(orgId) ?? false,
     onJobsQueued: () => worker.wake(),
