@@ -34,6 +34,8 @@ export class DeferredTermIndex implements DeferredWordIndex {
   /** Set when another thread indexes (see indexElsewhere). */
   private elsewhere: (() => Promise<void>) | undefined;
   private running: Promise<void> | undefined;
+  /** The run queued behind `running`, not started yet. */
+  private waiting: Promise<void> | undefined;
   private stopped = false;
   /** The position as last read or written here (the table holds the authoritative one). */
   private seen: number | undefined;
@@ -62,8 +64,14 @@ export class DeferredTermIndex implements DeferredWordIndex {
   /** Indexes every message committed so far. One run at a time; callers arriving meanwhile share the next. */
   catchUp(): Promise<void> {
     if (this.elsewhere) return this.elsewhere();
+    // A run not started yet will see every message committed before it starts: join it.
+    if (this.waiting) return this.waiting;
     const previous = this.running ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.drain());
+    const next = previous.catch(() => undefined).then(() => {
+      this.waiting = undefined;
+      return this.drain();
+    });
+    this.waiting = next;
     this.running = next;
     void next.finally(() => { if (this.running === next) this.running = undefined; }).catch(() => undefined);
     return next;
