@@ -13,7 +13,7 @@ import { issueVisitorToken } from '../../src/security/visitor-token.ts';
 import { DEFAULT_INBOX_SETTINGS } from '../../src/features/demo.ts';
 import { signSlackRequest } from '../emulators/slack/index.ts';
 import { eventually, SLACK, STAFF, startHarness, type Harness, storedMessages } from '../support/harness.ts';
-import { WidgetClient } from '../support/widget-client.ts';
+import { visitorIdOf, WidgetClient } from '../support/widget-client.ts';
 
 /** Put into every bad input; must never come back in an answer. */
 const CANARY = 'ECHO-CANARY-7731';
@@ -37,13 +37,6 @@ async function connect(inbox: Inbox = h.inbox): Promise<WidgetClient> {
   const c = await WidgetClient.connect(h.wsUrl, inbox.publicKey);
   clients.push(c);
   return c;
-}
-
-/** Token layout: v1.<inboxId>.<visitorId>.<issuedAt base36>.<mac> */
-function visitorIdOf(token: string): string {
-  const id = token.split('.')[2];
-  if (!id) throw new Error('token has no visitor id');
-  return id;
 }
 
 async function totalJobs(): Promise<number> {

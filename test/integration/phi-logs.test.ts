@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { signSlackRequest } from '../emulators/slack/index.ts';
 import { eventually, SLACK, STAFF, startHarness, type Harness, storedMessages } from '../support/harness.ts';
-import { WidgetClient } from '../support/widget-client.ts';
+import { visitorIdOf, WidgetClient } from '../support/widget-client.ts';
 
 const PATIENT = { name: 'Quentin Zyxwarbler', email: 'quentin.zyx@example.test', phone: '+1 555 0100 777' };
 const PATIENT_MESSAGE = 'MRN-77123-SECRET rash on left arm';
@@ -90,7 +90,7 @@ describe('PHI and secrets in logs', () => {
     const threadTs = parent.ts;
     // Full mode: the content really went to Slack, so it really went through the code that logs.
     expect(JSON.stringify(parent.blocks)).toContain('MRN-77123-SECRET');
-    const contact = await h.app.conversations.findContact(h.inbox, { channel: 'web', externalId: welcome.token.split('.')[2]! });
+    const contact = await h.app.conversations.findContact(h.inbox, { channel: 'web', externalId: visitorIdOf(welcome.token) });
     expect(contact).toMatchObject({ displayName: PATIENT.name, email: PATIENT.email, phone: PATIENT.phone });
 
     // 2. A patient message whose mirroring to Slack fails once, then succeeds.

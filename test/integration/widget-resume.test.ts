@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, firstThread, SLACK, STAFF, startHarness, type Harness } from '../support/harness.ts';
-import { WidgetClient } from '../support/widget-client.ts';
+import { visitorIdOf, WidgetClient } from '../support/widget-client.ts';
 
 let h: Harness;
 beforeEach(async () => { h = await startHarness(); });
@@ -68,7 +68,7 @@ describe('widget reconnect and resume', () => {
     await h.slack.waitFor(() => h.slack.posts(SLACK.channelId).length === 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(h.slack.posts(SLACK.channelId)).toHaveLength(1);
-    const contact = await h.app.conversations.findContact(h.inbox, { channel: 'web', externalId: (await again.hello(token)).token.split('.')[2] as string });
+    const contact = await h.app.conversations.findContact(h.inbox, { channel: 'web', externalId: visitorIdOf((await again.hello(token)).token) });
     const all = await h.app.store.listContactMessagesAfter(h.inbox.orgId, h.inbox.id, contact!.id, 0, 10);
     expect(all).toHaveLength(1);
     await again.close();
@@ -105,7 +105,7 @@ describe('widget reconnect and resume', () => {
     const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
     const { token } = await v.hello();
     const first = await v.say('Before the merge');
-    const visitorId = token.split('.')[2] as string;
+    const visitorId = visitorIdOf(token);
     const contact = await h.app.conversations.findContact(h.inbox, { channel: 'web', externalId: visitorId });
     // The same patient, known from another visit: staff merge the visitor into that contact.
     const other = await h.app.conversations.receivePatientMessage({ inbox: h.inbox, identity: { channel: 'web', externalId: 'v_other_visit_000000000000' }, body: 'Earlier visit' });

@@ -75,3 +75,10 @@ export class WidgetClient {
     });
   }
 }
+
+/** The visitor id inside a widget token (layout: v1.<inboxId>.<visitorId>.<issuedAt base36>.<mac>). */
+export function visitorIdOf(token: string): string {
+  const id = token.split('.')[2];
+  if (!id) throw new Error('token has no visitor id');
+  return id;
+}
