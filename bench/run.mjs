@@ -28,7 +28,7 @@ const TARGETS = (process.env.BENCH_TARGETS ?? 'bare,socketio,bedside').split(','
 
 const P = quick ? {
   senders: 2500, rampStart: 200, rampFactor: 1.5, stepMs: 1500, drainMs: 2000, maxSteps: 9,
-  latencyMs: 3000, idle: 10_000, growthSmall: [1000, 10], growthLarge: [10_000, 10], growthSamples: 60,
+  latencyMs: 3000, idle: 10_000, growthSmall: [1000, 10], growthLarge: [100_000, 10], growthSamples: 200,
   slackRate: 50, slackVisitors: 200, slackMs: 4000, outageMs: 10_000,
 } : {
   senders: 6000, rampStart: 200, rampFactor: 1.25, stepMs: 5000, drainMs: 4000, maxSteps: 16,
