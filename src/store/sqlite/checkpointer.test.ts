@@ -9,16 +9,22 @@ describe('WAL checkpoints on a worker thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bedside-checkpoint-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('copies committed pages into the database file while the writer keeps its own automatic checkpoint off', async () => {
-    const file = join(dir, 'db.sqlite');
+  /** A writing connection as the store opens one, except that SQLite never checkpoints by itself. */
+  function openWriter(file: string) {
     const writer = new SqliteDatabase(file);
     writer.pragma('journal_mode = WAL');
     writer.pragma('wal_autocheckpoint = 0');
+    writer.pragma('busy_timeout = 5000');
     writer.exec('create table t (id integer primary key, v text)');
+    return { writer, insert: writer.prepare('insert into t (v) values (?)') };
+  }
+
+  it('copies committed pages into the database file while the writer keeps its own automatic checkpoint off', async () => {
+    const file = join(dir, 'db.sqlite');
+    const { writer, insert } = openWriter(file);
     const failures: unknown[] = [];
     const checkpointer = new BackgroundCheckpointer(file, () => failures.push('died'), { intervalMs: 50 });
     const before = statSync(file).size;
-    const insert = writer.prepare('insert into t (v) values (?)');
     writer.transaction(() => { for (let i = 0; i < 2000; i++) insert.run('x'.repeat(1000)); })();
     // Two megabytes committed: only the WAL holds them until someone checkpoints.
     await expect.poll(() => statSync(file).size, { timeout: 5000, interval: 50 }).toBeGreaterThan(before + 1_500_000);
@@ -32,13 +38,8 @@ describe('WAL checkpoints on a worker thread', () => {
 
   it('starts the log over while commits follow each other without a pause, so it stays short', async () => {
     const file = join(dir, 'busy.sqlite');
-    const writer = new SqliteDatabase(file);
-    writer.pragma('journal_mode = WAL');
-    writer.pragma('wal_autocheckpoint = 0');
-    writer.pragma('busy_timeout = 5000');
-    writer.exec('create table t (id integer primary key, v text)');
+    const { writer, insert } = openWriter(file);
     const checkpointer = new BackgroundCheckpointer(file, () => undefined, { intervalMs: 20, restartFrames: 64 });
-    const insert = writer.prepare('insert into t (v) values (?)');
     // Back to back for a second: the log is never all copied when a commit begins, so SQLite alone
     // never starts it over. Each commit appends three frames (12 KiB), and left alone the log
     // holds them all (measured: 700 MB).
