@@ -23,7 +23,7 @@ import { migrationProvider } from './migrations/index.ts';
 import { GroupCommit } from './sqlite/group-commit.ts';
 import { DeferredTermIndex } from './sqlite/deferred-terms.ts';
 import { writeMessageTerms } from './term-index.ts';
-import { PreparedQuery } from './prepared.ts';
+import { PreparedQuery, type StatementRunner } from './prepared.ts';
 import type {
   ContactPatch, ConversationPatch, DataKeyChanges, DeferredWordIndex, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
 } from './types.ts';
@@ -391,21 +391,25 @@ export class KyselyStore extends KyselyOps implements Store {
 
   /**
    * SQLite only (one writer at a time): `groupCommit`, transactions that queue up share one COMMIT
-   * (see sqlite/group-commit.ts); `deferredTerms`, the word index is written in batches behind the
+   * (see sqlite/group-commit.ts), its prepared statements run on the connection by `runner` (see
+   * sqlite/direct-statements.ts); `deferredTerms`, the word index is written in batches behind the
    * messages (see sqlite/deferred-terms.ts); `announceKeyChanges`, `dataKeyChanges` tells the
    * writer thread's connection when to drop its cached data keys.
    */
   constructor(
     private readonly root: Kysely<Database>, override readonly dialect: Dialect, crypto: FieldCrypto,
     private readonly options: {
-      groupCommit?: { waitWhenBusy: boolean }; deferredTerms?: boolean; announceKeyChanges?: boolean; beforeClose?: () => Promise<void>;
+      groupCommit?: { waitWhenBusy: boolean; runner?: StatementRunner }; deferredTerms?: boolean; announceKeyChanges?: boolean; beforeClose?: () => Promise<void>;
     } = {},
   ) {
     const terms = options.deferredTerms ? new DeferredTermIndex(root, crypto) : undefined;
     super(root, dialect, crypto, terms);
     this.wordIndex = terms;
     this.dataKeyChanges = options.announceKeyChanges ? crypto : undefined;
-    this.grouped = options.groupCommit ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true), options.groupCommit.waitWhenBusy) : undefined;
+    const group = options.groupCommit;
+    this.grouped = group
+      ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true), group.waitWhenBusy, group.runner)
+      : undefined;
   }
 
   async migrate(): Promise<void> {

@@ -3,6 +3,28 @@ import type { Database } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** Runs a compiled query at once, on a connection its caller already holds. */
+export interface StatementRunner {
+  run<R>(query: CompiledQuery<R>): QueryResult<R>;
+}
+
+/** Transactions whose statements skip Kysely's executor, while they last (see runDirectly). */
+const runners = new WeakMap<Db, StatementRunner>();
+
+/**
+ * Runs `fn` with the prepared queries on `trx` executed by `runner`. For a transaction that holds
+ * its connection throughout, such as SQLite's group commit: nothing else can use the connection
+ * meanwhile, so Kysely's executor has nothing left to arrange.
+ */
+export async function runDirectly<T>(trx: Transaction<Database>, runner: StatementRunner, fn: () => Promise<T>): Promise<T> {
+  runners.set(trx, runner);
+  try {
+    return await fn();
+  } finally {
+    runners.delete(trx);
+  }
+}
+
 /** Marks where an argument goes; a string, so it passes through Kysely as an ordinary parameter. */
 const SLOT = '\u0000arg:';
 
@@ -36,7 +58,8 @@ export class PreparedQuery<A extends object, R> {
       // An absent optional field is stored as NULL, as Kysely would leave the column to default to.
       return name === undefined ? p : (args[name] ?? null);
     });
-    return db.executeQuery<R>({ ...query, parameters });
+    const compiled = { ...query, parameters };
+    return runners.get(db)?.run(compiled) ?? db.executeQuery<R>(compiled);
   }
 
   async rows(db: Db, engine: string, args: A, shape = ''): Promise<R[]> {

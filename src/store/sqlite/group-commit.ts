@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
+import { runDirectly, type StatementRunner } from '../prepared.ts';
 
 /** Enough to make a commit's cost vanish per transaction, few enough to keep each wait short. */
 const MAX_GROUP = 64;
@@ -47,6 +48,8 @@ export class GroupCommit<O> {
   constructor(
     private readonly root: Kysely<Database>, private readonly opsFor: (trx: Transaction<Database>) => O,
     private readonly waitWhenBusy = true,
+    /** Runs the group's prepared statements on the connection the transaction holds. */
+    private readonly runner?: StatementRunner,
   ) {}
 
   run<T>(fn: (ops: O) => Promise<T>): Promise<T> {
@@ -67,7 +70,10 @@ export class GroupCommit<O> {
       while (this.waiting.length) {
         const group = this.waiting.splice(0, MAX_GROUP);
         try {
-          const outcomes = await this.root.transaction().execute((trx) => this.runGroup(trx, group));
+          const outcomes = await this.root.transaction().execute((trx) => {
+            const { runner } = this;
+            return runner ? runDirectly(trx, runner, () => this.runGroup(trx, group)) : this.runGroup(trx, group);
+          });
           outcomes.forEach((o, i) => (o.ok ? group[i]?.resolve(o.value) : group[i]?.reject(o.error)));
         } catch (err) {
           for (const w of group) w.reject(err);

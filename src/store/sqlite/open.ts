@@ -8,6 +8,7 @@ import { FieldCrypto } from '../field-crypto.ts';
 import { cachePreparedStatements } from './statement-cache.ts';
 import { InlineLimitPlugin } from '../inline-limit-plugin.ts';
 import { BackgroundCheckpointer } from './checkpointer.ts';
+import { sqliteStatementRunner } from './direct-statements.ts';
 import { ImmediateSqliteDialect, LOCK_WAIT_MS } from './immediate-dialect.ts';
 import type { MasterKey } from '../../security/master-key.ts';
 
@@ -30,7 +31,7 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   const checkpointer = file === ':memory:' ? undefined
     : new BackgroundCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 10000'));
   const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', new FieldCrypto(masterKey), {
-    groupCommit: { waitWhenBusy: true }, deferredTerms: true, announceKeyChanges: true, beforeClose: async () => checkpointer?.stop(),
+    groupCommit: { waitWhenBusy: true, runner: sqliteStatementRunner(sqlite) }, deferredTerms: true, announceKeyChanges: true, beforeClose: async () => checkpointer?.stop(),
   });
   await store.migrate();
   return store;
@@ -43,8 +44,9 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
  */
 export function openSqliteWriterStore(file: string, masterKey: MasterKey): { store: KyselyStore; forgetKeys(orgId?: string): void } {
   const crypto = new FieldCrypto(masterKey);
-  const store = new KyselyStore(kyselyOver(openConnection(file)), 'sqlite', crypto, {
-    groupCommit: { waitWhenBusy: false }, deferredTerms: true,
+  const sqlite = openConnection(file);
+  const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', crypto, {
+    groupCommit: { waitWhenBusy: false, runner: sqliteStatementRunner(sqlite) }, deferredTerms: true,
   });
   store.wordIndex?.indexHere();
   // Data keys are read afresh at next use: the server's connection rotated them.
