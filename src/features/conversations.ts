@@ -13,7 +13,7 @@ import type { ContactPatch, Store } from '../store/types.ts';
 import type { OrgEvent, VisitorEvent } from './events.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
 import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './attachments.ts';
-import { RecentMessages } from './recent-messages.ts';
+import { RecentMessages, withRecord, type RecentMessage } from './recent-messages.ts';
 import type { CoreMetrics } from './metrics.ts';
 import {
   enqueueSlackUpdate, findOrCreateContact, writerInTransaction,
@@ -48,12 +48,22 @@ export interface ConversationServiceOptions {
    * embedded SQLite store gives the writing to a thread of its own (see writer-thread/).
    */
   patientMessageWriter?: PatientMessageWriter;
+  /**
+   * The bus hands this process's subscribers the very event published (the in-process bus): a new
+   * message travels with its events and is not kept in `recent`. Kept there for seconds, every
+   * record outlived the young generation, and copying and promoting them made each of the server
+   * thread's scavenges several milliseconds long.
+   */
+  eventsStayInProcess?: boolean;
 }
 
 export class ConversationService {
   private readonly now: () => number;
   private readonly writer: PatientMessageWriter;
-  /** New messages without attachments, as committed here: live sockets need not read them back. */
+  /**
+   * New messages without attachments, as committed here, for a bus whose events leave the process:
+   * live sockets need not read them back.
+   */
   readonly recent = new RecentMessages();
 
   constructor(
@@ -88,15 +98,13 @@ export class ConversationService {
     const result: PatientMessageRecord = await this.writer.write(input, slackEnabled);
 
     if (result.created) {
-      if (!result.withFiles) {
-        this.recent.remember({ message: result.message, conversation: result.conversation, opensConversation: result.conversationCreated });
-      }
+      const entry = result.withFiles ? undefined : this.committed({ message: result.message, conversation: result.conversation, opensConversation: result.conversationCreated });
       this.options.metrics?.messageRecorded(input.identity.channel, 'in');
       // A new message with Slack on queued a job. Waking the worker for nothing costs a job-table
       // scan per message.
       if (slackEnabled) this.options.onJobsQueued();
-      await this.publishOrg(orgId, { type: 'message.created', conversationId: result.conversation.id, messageId: result.message.id });
-      await this.publishVisitor(result.conversation, { type: 'message', messageId: result.message.id });
+      await this.publishOrg(orgId, carrying({ type: 'message.created', conversationId: result.conversation.id, messageId: result.message.id }, entry));
+      await this.publishVisitor(result.conversation, carrying({ type: 'message', messageId: result.message.id }, entry));
       if (result.reopened) await this.publishConversation(result.conversation);
     }
     return result;
@@ -133,11 +141,11 @@ export class ConversationService {
       return { message, created };
     });
     if (result.created) {
-      this.recent.remember({ message: result.message, conversation, opensConversation: input.opensConversation ?? false });
+      const entry = this.committed({ message: result.message, conversation, opensConversation: input.opensConversation ?? false });
       // Internal notes never leave the practice: only replies count as messages out.
       if (!input.internal) this.options.metrics?.messageRecorded(conversation.channel, 'out');
       this.options.onJobsQueued();
-      await this.publishOrg(conversation.orgId, { type: 'message.created', conversationId: conversation.id, messageId: result.message.id });
+      await this.publishOrg(conversation.orgId, carrying({ type: 'message.created', conversationId: conversation.id, messageId: result.message.id }, entry));
     }
     return result;
   }
@@ -229,6 +237,12 @@ export class ConversationService {
     return updated;
   }
 
+  /** A message just committed here, for the live fan-out: on its events, and in `recent` if they leave the process. */
+  private committed(entry: RecentMessage): RecentMessage {
+    if (!this.options.eventsStayInProcess) this.recent.remember(entry);
+    return entry;
+  }
+
   private publishOrg(orgId: string, event: OrgEvent): Promise<void> {
     return this.bus.publish(topics.org(orgId), event);
   }
@@ -240,4 +254,8 @@ export class ConversationService {
   private publishConversation(c: Conversation): Promise<void> {
     return this.publishOrg(c.orgId, { type: 'conversation.updated', conversationId: c.id, status: c.status, assigneeId: c.assigneeId });
   }
+}
+
+function carrying<E extends object>(event: E, entry: RecentMessage | undefined): E {
+  return entry ? withRecord(event, entry) : event;
 }

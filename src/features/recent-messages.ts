@@ -46,3 +46,21 @@ export class RecentMessages {
     return e && e.message.orgId === orgId ? e : undefined;
   }
 }
+
+/** Where an event carries its record (see withRecord). A symbol key: no serializer carries it. */
+const RECORD = Symbol('committed record');
+
+/**
+ * The event, carrying the record it announces to the subscribers of this process. The in-process
+ * bus hands them the very object published, so they need neither the store nor the cache; a bus
+ * between nodes serializes the event and leaves the record behind, and its subscribers use
+ * `RecentMessages` or the store as before.
+ */
+export function withRecord<E extends object>(event: E, entry: RecentMessage): E {
+  return Object.assign(event, { [RECORD]: entry });
+}
+
+/** The record an event carries, if it was published in this process (see withRecord). */
+export function recordOf(event: unknown): RecentMessage | undefined {
+  return event && typeof event === 'object' ? (event as { [RECORD]?: RecentMessage })[RECORD] : undefined;
+}

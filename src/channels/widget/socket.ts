@@ -18,6 +18,7 @@ import { errorBody } from '../../errors.ts';
 import { CLIENT_ID_PATTERN, clientFrameSchema, type ClientFrame, type ServerFrame, type VisitorProfile } from './protocol.ts';
 import { toWidgetInboxInfo, toWidgetMessage } from './present.ts';
 import { coalescingSender } from '../../http/coalesced-send.ts';
+import { recordOf } from '../../features/recent-messages.ts';
 
 export const WIDGET_MAX_FRAME_BYTES = 32 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
@@ -227,7 +228,7 @@ class WidgetConnection {
       live = live.then(async () => {
         if (e.type === 'message') {
           // Just committed on this node: as written; otherwise from the store.
-          const recent = this.deps.conversations.recent.get(this.inbox.orgId, e.messageId);
+          const recent = recordOf(e) ?? this.deps.conversations.recent.get(this.inbox.orgId, e.messageId);
           // This connection sent it and gets (or got) the ack; the patient's other tabs get the echo.
           if (recent?.message.direction === 'in' && recent.message.clientId && this.ownClientIds?.has(recent.message.clientId)) return;
           const m = recent?.message ?? await this.deps.store.getMessage(this.inbox.orgId, e.messageId);

@@ -19,6 +19,7 @@ import type { Store } from '../../store/types.ts';
 import { isCrossOrigin, type SessionGuard } from './session-guard.ts';
 import { toApiMessage, toSummary } from './present.ts';
 import { coalescingSender } from '../coalesced-send.ts';
+import { recordOf } from '../../features/recent-messages.ts';
 
 const SESSION_CHECK_MS = 30_000;
 
@@ -84,7 +85,7 @@ async function serve(socket: WebSocket, auth: Authenticated, token: string | und
       if (event.type === 'conversation.read' && event.staffId !== staffId) return;
       // A message this node just committed (no files) is sent as written, not read back; a
       // change to one (delivery status, files fetched later) always comes from the store.
-      const recent = event.type === 'message.created' ? deps.conversations.recent.get(orgId, event.messageId) : undefined;
+      const recent = event.type === 'message.created' ? recordOf(event) ?? deps.conversations.recent.get(orgId, event.messageId) : undefined;
       if (recent) {
         send({ type: event.type, conversationId: recent.conversation.id, conversation: listFields(recent.conversation), message: toApiMessage(recent.message, recent.conversation.channel) });
         // The inbox moves the row it holds with the message itself (web/inbox/lib/list.ts), and
