@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { LOCK_WAIT_MS } from './immediate-dialect.ts';
 
 /**
  * The worker's whole program. Plain JavaScript given as source, so it runs the same from the
@@ -11,12 +12,12 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.sqliteModule);
 const db = new Database(workerData.file);
 // The server's connection holds the write lock in short bursts; a checkpoint waits its turn.
-db.pragma('busy_timeout = 5000');
+db.pragma('busy_timeout = ' + workerData.lockWaitMs);
 function restart() {
   // Waits for the write lock and for readers of the old log, but not for long: holding the lock
   // meanwhile would hold up every commit. Busy, it simply tries again after the next round.
   db.pragma('busy_timeout = ' + workerData.restartWaitMs);
-  try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = 5000'); }
+  try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = ' + workerData.lockWaitMs); }
 }
 const timer = setInterval(() => {
   try {
@@ -61,7 +62,7 @@ export class BackgroundCheckpointer {
    */
   constructor(file: string, onFailure: (err: unknown) => void, { intervalMs = 250, restartFrames = 4096, restartWaitMs = 50 } = {}) {
     const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, intervalMs, sqliteModule, restartFrames, restartWaitMs } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, intervalMs, sqliteModule, restartFrames, restartWaitMs, lockWaitMs: LOCK_WAIT_MS } });
     this.worker.on('error', onFailure);
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     // Never what keeps the process alive.
