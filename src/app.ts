@@ -128,7 +128,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onJobsQueued: () => worker.wake(),
     attachmentPolicy: attachmentPolicy(config),
     metrics,
-    eventsStayInProcess: bus instanceof MemoryBus,
     ...(patientMessageThread ? { patientMessageWriter: patientMessageThread } : {}),
   });
   const secureLinks = new SecureLinks(store, conversations, audit, config.publicUrl, () => worker.wake());

@@ -2,6 +2,7 @@ import type { Bus, BusHandler } from './types.ts';
 
 /** Single-node bus. A handler that throws is isolated from the others and from the publisher. */
 export class MemoryBus implements Bus {
+  readonly deliversPublishedObject: boolean = true;
   private readonly handlers = new Map<string, Set<BusHandler>>();
 
   async publish(topic: string, event: unknown): Promise<void> {

@@ -47,6 +47,8 @@ interface TopicEntry {
 }
 
 export class RedisBus implements Bus {
+  /** Events go through Redis, as JSON, to this node's subscribers too. */
+  readonly deliversPublishedObject = false;
   /** The Redis client name of this bus's two connections (`CLIENT LIST` shows it). */
   readonly connectionName: string;
   private readonly prefix: string;

@@ -6,6 +6,11 @@ export type BusHandler = (event: unknown) => void;
 
 export interface Bus {
   /**
+   * Subscribers in this process get the very object published, not a copy: whatever the publisher
+   * attached to it for them (see features/recent-messages.ts `withRecord`) reaches them.
+   */
+  readonly deliversPublishedObject: boolean;
+  /**
    * Never rejects: a bus that cannot publish (the broker is down) logs and counts it, and the
    * message is still in the store for clients to resume from.
    */

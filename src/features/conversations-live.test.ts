@@ -12,12 +12,20 @@ const inbox: Inbox = {
   settings: { greeting: 'Hi', color: '#000000', preChat: { enabled: false, fields: [] } }, createdAt: 1,
 };
 
-async function setUp(eventsStayInProcess: boolean) {
+/** The in-process bus, or one that (like Redis) hands subscribers a copy of each event. */
+class CopyingBus extends MemoryBus {
+  override readonly deliversPublishedObject: boolean = false;
+  override publish(topic: string, event: unknown): Promise<void> {
+    return super.publish(topic, JSON.parse(JSON.stringify(event)));
+  }
+}
+
+async function setUp(copying: boolean) {
   const store = await openSqliteStore(':memory:', testMasterKey());
   await store.createOrganization({ id: inbox.orgId, name: 'Live', slug: 'live', createdAt: 1 });
   await store.createInbox(inbox);
-  const bus = new MemoryBus();
-  const service = new ConversationService(store, bus, { slackEnabledFor: () => false, onJobsQueued: () => undefined, eventsStayInProcess });
+  const bus = copying ? new CopyingBus() : new MemoryBus();
+  const service = new ConversationService(store, bus, { slackEnabledFor: () => false, onJobsQueued: () => undefined });
   const seen: unknown[] = [];
   await bus.subscribe(topics.org(inbox.orgId), (e) => seen.push(e));
   const message = (body: string, clientId: string) => service.receivePatientMessage({ inbox, identity: { channel: 'web', externalId: 'visitor-1' }, body, clientId });
@@ -26,7 +34,7 @@ async function setUp(eventsStayInProcess: boolean) {
 
 describe('a new message reaching the live fan-out of its own process', () => {
   it('travels on its event with the in-process bus, and is not kept in memory after', async () => {
-    const { store, service, seen, message } = await setUp(true);
+    const { store, service, seen, message } = await setUp(false);
     const { message: m } = await message('Synthetic patient asks about Tuesday', 'c1');
     const created = seen.find((e) => (e as { type: string }).type === 'message.created');
     expect(recordOf(created)?.message).toMatchObject({ id: m.id, body: 'Synthetic patient asks about Tuesday' });
@@ -38,8 +46,9 @@ describe('a new message reaching the live fan-out of its own process', () => {
   });
 
   it('is kept in the recent cache for a bus whose events leave the process', async () => {
-    const { store, service, message } = await setUp(false);
+    const { store, service, seen, message } = await setUp(true);
     const { message: m } = await message('Synthetic patient asks about Friday', 'c2');
+    expect(recordOf(seen.find((e) => (e as { type: string }).type === 'message.created'))).toBeUndefined();
     expect(service.recent.get(inbox.orgId, m.id)?.message.body).toBe('Synthetic patient asks about Friday');
     await store.close();
   });

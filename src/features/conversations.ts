@@ -48,13 +48,6 @@ export interface ConversationServiceOptions {
    * embedded SQLite store gives the writing to a thread of its own (see writer-thread/).
    */
   patientMessageWriter?: PatientMessageWriter;
-  /**
-   * The bus hands this process's subscribers the very event published (the in-process bus): a new
-   * message travels with its events and is not kept in `recent`. Kept there for seconds, every
-   * record outlived the young generation, and copying and promoting them made each of the server
-   * thread's scavenges several milliseconds long.
-   */
-  eventsStayInProcess?: boolean;
 }
 
 export class ConversationService {
@@ -239,7 +232,10 @@ export class ConversationService {
 
   /** A message just committed here, for the live fan-out: on its events, and in `recent` if they leave the process. */
   private committed(entry: RecentMessage): RecentMessage {
-    if (!this.options.eventsStayInProcess) this.recent.remember(entry);
+    // A bus that hands subscribers the published object carries the record on the event. Kept in
+    // `recent` for seconds as well, every record outlived the young generation, and copying and
+    // promoting them made each of the server thread's scavenges several milliseconds long.
+    if (!this.bus.deliversPublishedObject) this.recent.remember(entry);
     return entry;
   }
 
