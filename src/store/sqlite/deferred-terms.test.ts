@@ -7,6 +7,7 @@ import { newId, newPublicKey } from '../../domain/ids.ts';
 import { testMasterKey } from '../../../test/support/keys.ts';
 import { parseMasterKey } from '../../security/master-key.ts';
 import type { KyselyStore } from '../kysely-store.ts';
+import type { DeferredTermIndex } from './deferred-terms.ts';
 import { openSqliteStore } from './open.ts';
 
 async function seedConversation(store: KyselyStore) {
@@ -69,6 +70,33 @@ describe('SQLite word index written behind the messages', () => {
     const after = new SqliteDatabase(join(dir, 'bedside.sqlite'), { readonly: true });
     expect(after.prepare('select count(*) as n from message_term_index').get()).toEqual({ n: 0 });
     after.close();
+  });
+
+  it('indexes a group commit\'s messages with its commit, and leaves none for a message that was rolled back', async () => {
+    const store = await openSqliteStore(join(dir, 'within'), testMasterKey());
+    // No background pass from here on: only the group commits index.
+    await (store.wordIndex as DeferredTermIndex).stop();
+    const { orgId, conversationId } = await seedConversation(store);
+    const write = (i: number, fail = false) => store.transaction(async (tx) => {
+      const { message } = await tx.insertMessage({
+        orgId, conversationId, direction: 'in', kind: 'message', authorType: 'contact', authorStaffId: null, authorName: null,
+        body: `Question about invoice${i}`, clientId: `w-${i}`, source: 'web', sourceId: null, createdAt: Date.now(),
+      });
+      if (fail) throw new Error('rolled back');
+      return message.id;
+    });
+    const settled = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => write(i, i === 7)));
+    const ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    expect(ids).toHaveLength(29);
+    const raw = new SqliteDatabase(join(dir, 'within', 'bedside.sqlite'), { readonly: true });
+    try {
+      expect(raw.prepare("select through_message_id as n from search_index_progress where name = 'terms'").get()).toEqual({ n: Math.max(...ids) });
+      expect((raw.prepare('select rowid as id from message_term_index order by rowid').all() as Array<{ id: number }>).map((r) => r.id)).toEqual(ids);
+    } finally { raw.close(); }
+    expect(await store.inbox.searchMessages(orgId, 'invoice3', 20)).toHaveLength(1);
+    expect(await store.inbox.searchMessages(orgId, 'invoice7', 20)).toEqual([]);
+    expect(await store.inbox.searchMessages(orgId, 'question', 50)).toHaveLength(29);
+    await store.close();
   });
 
   it('does not move past messages while it runs with the wrong master key, and indexes them once given the right one', async () => {

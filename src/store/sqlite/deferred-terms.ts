@@ -11,6 +11,11 @@ import { hashedTerms, RecentTermHashes } from '../term-index.ts';
  */
 const BATCH = 20;
 const INTERVAL_MS = 200;
+/**
+ * At most this many with a group commit (see indexWithin): its own messages, up to the group's 64,
+ * and some of a backlog, which otherwise waits for the batches above.
+ */
+const WITHIN_LIMIT = 100;
 
 /** A whole batch in one statement, passed as one JSON array: no per-row statement or SQL building. */
 const insertBatch = (rows: Array<[number, string]>) => CompiledQuery.raw(
@@ -21,7 +26,8 @@ const insertBatch = (rows: Array<[number, string]>) => CompiledQuery.raw(
 
 /**
  * SQLite's keyed word index (see migrations/014): an FTS5 table of each message's terms, written
- * in batches behind the messages rather than inside each message's transaction.
+ * in batches rather than inside each message's transaction: with the commit of a group of
+ * messages (indexWithin), and behind them on a timer for anything else.
  *
  * Why: as rows of a (org, term, message) B-tree written with each message, a message's ten-odd
  * terms landed on as many random pages, each copied whole into the WAL at every commit: with a
@@ -104,38 +110,54 @@ export class DeferredTermIndex implements DeferredWordIndex {
     }
   }
 
+  /**
+   * Indexes, inside a group commit's transaction (see group-commit.ts), the messages it wrote and
+   * anything still pending before them, up to a bound: they share its commit instead of paying a
+   * transaction of their own later, and their words are read from `written`, the text the writer
+   * had in hand, instead of opening each sealed body again. Only the rows the transaction holds
+   * are indexed, so a message whose savepoint was rolled back leaves no entry.
+   */
+  async indexWithin(trx: Transaction<Database>, written: ReadonlyMap<number, string>): Promise<void> {
+    // Another thread indexes: the position is its to move.
+    if (this.elsewhere || !written.size) return;
+    await this.indexPending(trx, WITHIN_LIMIT, written);
+  }
+
   private async batch(): Promise<number> {
     // Idle, a tick is one look at the newest id against the position last seen here; the stored
     // position is read, and trusted, only inside the transaction that moves it.
     const newest = await this.root.selectFrom('messages').select((eb) => eb.fn.max<number>('id').as('id')).executeTakeFirst();
     if (newest?.id == null || (this.seen !== undefined && Number(newest.id) <= this.seen)) return 0;
-    const done = await this.root.transaction().execute(async (trx) => {
-      const through = await trx.selectFrom('searchIndexProgress').select('throughMessageId').where('name', '=', 'terms').executeTakeFirst();
-      const from = Number(through?.throughMessageId ?? 0);
-      const rows = await trx.selectFrom('messages').select(['id', 'orgId', 'body'])
-        .where('id', '>', from).orderBy('id').limit(BATCH).execute();
-      const opened = [];
-      for (const r of rows) {
-        const id = Number(r.id);
-        // A body that cannot be opened (damaged, or its key gone) cannot be searched either; it
-        // must not stop every later message from being indexed. A master key this process was not
-        // given is another matter: nothing could be opened, so the batch waits for the right key
-        // rather than moving the position past messages it never read.
-        const body = await this.crypto.open(trx, r.orgId, 'messages', 'body', id, r.body).catch((err: unknown) => {
-          if (err instanceof KeyUnavailableError) throw err;
-          return undefined;
-        });
-        if (body !== undefined) opened.push({ id, orgId: r.orgId, body });
-      }
-      const entries = (await hashedTerms(trx, this.crypto, opened, this.recentHashes)).filter((m) => m.terms.length > 0);
-      if (entries.length) await trx.executeQuery(insertBatch(entries.map((m) => [m.id, m.terms.join(' ')])));
-      const last = rows.at(-1);
-      const position = last ? Number(last.id) : from;
-      if (last) await trx.updateTable('searchIndexProgress').set({ throughMessageId: position }).where('name', '=', 'terms').execute();
-      return { count: rows.length, position };
-    });
+    const done = await this.root.transaction().execute((trx) => this.indexPending(trx, BATCH));
     // Only once committed: a batch rolled back is tried again on the next tick.
     this.seen = done.position;
     return done.count;
+  }
+
+  /** The next `limit` messages after the stored position, indexed, and the position moved past them. */
+  private async indexPending(trx: Transaction<Database>, limit: number, written?: ReadonlyMap<number, string>): Promise<{ count: number; position: number }> {
+    const through = await trx.selectFrom('searchIndexProgress').select('throughMessageId').where('name', '=', 'terms').executeTakeFirst();
+    const from = Number(through?.throughMessageId ?? 0);
+    const rows = await trx.selectFrom('messages').select(['id', 'orgId', 'body'])
+      .where('id', '>', from).orderBy('id').limit(limit).execute();
+    const opened = [];
+    for (const r of rows) {
+      const id = Number(r.id);
+      // A body that cannot be opened (damaged, or its key gone) cannot be searched either; it
+      // must not stop every later message from being indexed. A master key this process was not
+      // given is another matter: nothing could be opened, so the batch waits for the right key
+      // rather than moving the position past messages it never read.
+      const body = written?.get(id) ?? await this.crypto.open(trx, r.orgId, 'messages', 'body', id, r.body).catch((err: unknown) => {
+        if (err instanceof KeyUnavailableError) throw err;
+        return undefined;
+      });
+      if (body !== undefined) opened.push({ id, orgId: r.orgId, body });
+    }
+    const entries = (await hashedTerms(trx, this.crypto, opened, this.recentHashes)).filter((m) => m.terms.length > 0);
+    if (entries.length) await trx.executeQuery(insertBatch(entries.map((m) => [m.id, m.terms.join(' ')])));
+    const last = rows.at(-1);
+    const position = last ? Number(last.id) : from;
+    if (last) await trx.updateTable('searchIndexProgress').set({ throughMessageId: position }).where('name', '=', 'terms').execute();
+    return { count: rows.length, position };
   }
 }

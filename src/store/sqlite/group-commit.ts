@@ -45,12 +45,23 @@ export class GroupCommit<O> {
    * `waitWhenBusy`: off where transactions already arrive in batches (the writer thread gets a
    * turn's worth of messages in one post), so waiting would only add latency.
    */
+  private readonly waitWhenBusy: boolean;
+  /** Runs the group's prepared statements on the connection the transaction holds. */
+  private readonly runner: StatementRunner | undefined;
+  /**
+   * Work that rides along in the group's transaction, after its callers, with the ops they used:
+   * it shares their commit but can never fail it. Should it throw, it is undone alone.
+   */
+  private readonly afterGroup: ((trx: Transaction<Database>, ops: O) => Promise<void>) | undefined;
+
   constructor(
     private readonly root: Kysely<Database>, private readonly opsFor: (trx: Transaction<Database>) => O,
-    private readonly waitWhenBusy = true,
-    /** Runs the group's prepared statements on the connection the transaction holds. */
-    private readonly runner?: StatementRunner,
-  ) {}
+    options: { waitWhenBusy?: boolean; runner?: StatementRunner; afterGroup?: (trx: Transaction<Database>, ops: O) => Promise<void> } = {},
+  ) {
+    this.waitWhenBusy = options.waitWhenBusy ?? true;
+    this.runner = options.runner;
+    this.afterGroup = options.afterGroup;
+  }
 
   run<T>(fn: (ops: O) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -89,18 +100,30 @@ export class GroupCommit<O> {
   private async runGroup(trx: Transaction<Database>, group: Array<Waiting<O>>) {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     const ops = this.opsFor(trx);
+    // Two of these a message: on the connection itself where it can, not through Kysely's executor.
+    const { runner } = this;
+    const run = runner ? async (q: CompiledQuery) => { runner.run(q); } : async (q: CompiledQuery) => { await trx.executeQuery(q); };
     for (const w of group) {
-      await trx.executeQuery(SAVEPOINT);
+      await run(SAVEPOINT);
       try {
         const value = await w.fn(ops);
-        await trx.executeQuery(RELEASE);
+        await run(RELEASE);
         outcomes.push({ ok: true, value });
       } catch (error) {
         // If SQLite already abandoned the whole transaction this throws too: the group fails.
-        await trx.executeQuery(ROLLBACK);
-        await trx.executeQuery(RELEASE);
+        await run(ROLLBACK);
+        await run(RELEASE);
         outcomes.push({ ok: false, error });
       }
+    }
+    if (this.afterGroup && outcomes.some((o) => o.ok)) {
+      await run(SAVEPOINT);
+      try {
+        await this.afterGroup(trx, ops);
+      } catch {
+        await run(ROLLBACK);
+      }
+      await run(RELEASE);
     }
     return outcomes;
   }
