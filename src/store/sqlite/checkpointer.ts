@@ -13,33 +13,23 @@ const Database = require(workerData.sqliteModule);
 const db = new Database(workerData.file);
 // The server's connection holds the write lock in short bursts; a checkpoint waits its turn.
 db.pragma('busy_timeout = ' + workerData.lockWaitMs);
-// Never waits for the lock: a RESTART that waits holds off every writer meanwhile, and SQLite's
-// busy handler sleeps in steps of up to tens of milliseconds (the writer thread measured stalls of
-// 15 to 28 ms, once a second under load). Busy, it comes back a moment later, a few dozen times.
-let retry;
-function restart(tries) {
-  retry = undefined;
-  let done = false;
-  db.pragma('busy_timeout = 0');
-  try {
-    const [r] = db.pragma('wal_checkpoint(RESTART)');
-    done = !!r && r.busy === 0;
-  } catch {} finally { db.pragma('busy_timeout = ' + workerData.lockWaitMs); }
-  if (!done && tries > 1) retry = setTimeout(() => restart(tries - 1), workerData.restartRetryMs);
+function restart() {
+  // Waits for the write lock and for readers of the old log, but not for long: holding the lock
+  // meanwhile would hold up every commit. Busy, it simply tries again after the next round.
+  db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+  try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = ' + workerData.lockWaitMs); }
 }
 const timer = setInterval(() => {
-  if (retry) return;
   try {
     // PASSIVE: copies what no reader still needs, never blocks the writer, and syncs the file.
     // On busy or I/O trouble the next round tries again; the WAL keeps every commit meanwhile.
     const [done] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (done && done.log >= workerData.restartFrames) restart(workerData.restartTries);
+    if (done && done.log >= workerData.restartFrames) restart();
   } catch {}
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
   if (m !== 'stop') return;
   clearInterval(timer);
-  clearTimeout(retry);
   db.close();
   parentPort.close();
 });
@@ -59,8 +49,7 @@ parentPort.on('message', (m) => {
  * allow: under the benchmark's load the log grew by some 60 MB a second, to 400 MB, and cutting it
  * back when it finally restarted stalled a commit for 100 ms. So once the log is `restartFrames`
  * long, a RESTART checkpoint follows the passive one: it copies just the frames committed since,
- * holding the write lock for that short copy, and has the next writer start the log afresh. It
- * never waits for the lock or for readers (see the worker's source): busy, it tries again shortly.
+ * holding the write lock for that short copy, and has the next writer start the log afresh.
  */
 export class BackgroundCheckpointer {
   private readonly worker: Worker;
@@ -69,14 +58,11 @@ export class BackgroundCheckpointer {
   /**
    * `onFailure`: the thread could not start or died; the caller hands checkpoints back to SQLite.
    * `restartFrames`: the log's length (in 4 KiB frames) from which it is started over; 4,096 is 16 MB.
-   * `restartRetryMs`, `restartTries`: a restart finding the write lock taken tries again this
-   * often, this many times, before it waits for the next round.
+   * `restartWaitMs`: how long a restart waits for the write lock and for readers of the old log.
    */
-  constructor(file: string, onFailure: (err: unknown) => void, { intervalMs = 250, restartFrames = 4096, restartRetryMs = 2, restartTries = 50 } = {}) {
+  constructor(file: string, onFailure: (err: unknown) => void, { intervalMs = 250, restartFrames = 4096, restartWaitMs = 50 } = {}) {
     const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true, workerData: { file, intervalMs, sqliteModule, restartFrames, restartRetryMs, restartTries, lockWaitMs: LOCK_WAIT_MS },
-    });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, intervalMs, sqliteModule, restartFrames, restartWaitMs, lockWaitMs: LOCK_WAIT_MS } });
     this.worker.on('error', onFailure);
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     // Never what keeps the process alive.

@@ -3,6 +3,7 @@ import { KeyUnavailableError, type FieldCrypto } from '../field-crypto.ts';
 import type { Database } from '../schema.ts';
 import type { DeferredWordIndex } from '../types.ts';
 import { hashedTerms, RecentTermHashes } from '../term-index.ts';
+import { PreparedQuery } from '../prepared.ts';
 
 /**
  * Messages per transaction: about a millisecond of work. Messages being written wait behind a
@@ -22,6 +23,17 @@ const insertBatch = (rows: Array<[number, string]>) => CompiledQuery.raw(
   `insert into message_term_index (rowid, terms)
    select json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(?)`,
   [JSON.stringify(rows)],
+);
+
+// Built once: inside a group commit they run on the connection itself (see prepared.ts).
+const position = new PreparedQuery<{ name: string }, { throughMessageId: number }>(
+  (db, arg) => db.selectFrom('searchIndexProgress').select('throughMessageId').where('name', '=', arg('name')),
+);
+const pendingMessages = new PreparedQuery<{ from: number; limit: number }, { id: number; orgId: string; body: string }>(
+  (db, arg) => db.selectFrom('messages').select(['id', 'orgId', 'body']).where('id', '>', arg('from')).orderBy('id').limit(arg('limit')),
+);
+const movePosition = new PreparedQuery<{ name: string; through: number }, never>(
+  (db, arg) => db.updateTable('searchIndexProgress').set({ throughMessageId: arg('through') }).where('name', '=', arg('name')),
 );
 
 /**
@@ -136,10 +148,9 @@ export class DeferredTermIndex implements DeferredWordIndex {
 
   /** The next `limit` messages after the stored position, indexed, and the position moved past them. */
   private async indexPending(trx: Transaction<Database>, limit: number, written?: ReadonlyMap<number, string>): Promise<{ count: number; position: number }> {
-    const through = await trx.selectFrom('searchIndexProgress').select('throughMessageId').where('name', '=', 'terms').executeTakeFirst();
-    const from = Number(through?.throughMessageId ?? 0);
-    const rows = await trx.selectFrom('messages').select(['id', 'orgId', 'body'])
-      .where('id', '>', from).orderBy('id').limit(limit).execute();
+    const [stored] = await position.rows(trx, 'sqlite', { name: 'terms' });
+    const from = Number(stored?.throughMessageId ?? 0);
+    const rows = await pendingMessages.rows(trx, 'sqlite', { from, limit });
     const opened = [];
     for (const r of rows) {
       const id = Number(r.id);
@@ -156,8 +167,8 @@ export class DeferredTermIndex implements DeferredWordIndex {
     const entries = (await hashedTerms(trx, this.crypto, opened, this.recentHashes)).filter((m) => m.terms.length > 0);
     if (entries.length) await trx.executeQuery(insertBatch(entries.map((m) => [m.id, m.terms.join(' ')])));
     const last = rows.at(-1);
-    const position = last ? Number(last.id) : from;
-    if (last) await trx.updateTable('searchIndexProgress').set({ throughMessageId: position }).where('name', '=', 'terms').execute();
-    return { count: rows.length, position };
+    const through = last ? Number(last.id) : from;
+    if (last) await movePosition.execute(trx, 'sqlite', { name: 'terms', through });
+    return { count: rows.length, position: through };
   }
 }
