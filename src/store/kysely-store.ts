@@ -85,12 +85,6 @@ class KyselyOps implements StoreOps {
 
   /** The next message id, when this connection is the database's only writer (see insertMessage). */
   private messageIds: number | undefined;
-  /**
-   * The text of the messages written through these ops, by id, for the word index to read instead
-   * of opening each sealed body again (see sqlite/deferred-terms.ts). Kept for one group commit's
-   * transaction only: these ops are made for it and dropped with it.
-   */
-  readonly writtenBodies = new Map<number, string>();
 
   /**
    * `terms`: the word index is written behind the messages by this indexer, not with each one.
@@ -326,7 +320,6 @@ class KyselyOps implements StoreOps {
       const sealed = { ...row, id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) };
       const { numAffectedRows } = await insertMessageRowWithId.execute(this.db, this.dialect, sealed, Object.keys(sealed).sort().join(','));
       if (numAffectedRows) inserted = { id };
-      if (inserted && this.terms) this.writtenBodies.set(id, m.body);
     } else {
       row.body = '';
       [inserted] = await insertMessageRow.rows(this.db, this.dialect, row, Object.keys(row).sort().join(','));
@@ -403,7 +396,7 @@ class KyselyOps implements StoreOps {
 }
 
 export class KyselyStore extends KyselyOps implements Store {
-  private readonly grouped: GroupCommit<KyselyOps> | undefined;
+  private readonly grouped: GroupCommit<StoreOps> | undefined;
   readonly wordIndex: DeferredWordIndex | undefined;
   readonly dataKeyChanges: DataKeyChanges | undefined;
 
@@ -426,12 +419,16 @@ export class KyselyStore extends KyselyOps implements Store {
     this.dataKeyChanges = options.announceKeyChanges ? crypto : undefined;
     const group = options.groupCommit;
     this.grouped = group
-      ? new GroupCommit<KyselyOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true), {
+      ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true), {
         waitWhenBusy: group.waitWhenBusy, ...(group.runner ? { runner: group.runner } : {}),
-        // The group's messages go into the word index with its commit, from the text in hand.
-        ...(terms ? { afterGroup: (trx, ops) => terms.indexWithin(trx, ops.writtenBodies) } : {}),
       })
       : undefined;
+    // The word index is written behind the messages; while they keep coming (a commit within the
+    // last 50 ms), it waits for a pause.
+    if (this.grouped && terms) {
+      const grouped = this.grouped;
+      terms.yieldWhile(() => grouped.busy(50));
+    }
   }
 
   async migrate(): Promise<void> {

@@ -72,30 +72,44 @@ describe('SQLite word index written behind the messages', () => {
     after.close();
   });
 
-  it('indexes a group commit\'s messages with its commit, and leaves none for a message that was rolled back', async () => {
-    const store = await openSqliteStore(join(dir, 'within'), testMasterKey());
-    // No background pass from here on: only the group commits index.
-    await (store.wordIndex as DeferredTermIndex).stop();
+  it('waits while messages keep being written, but never longer than its bound, and search still finds them all', async () => {
+    const store = await openSqliteStore(join(dir, 'yielding'), testMasterKey());
+    const index = store.wordIndex as DeferredTermIndex;
     const { orgId, conversationId } = await seedConversation(store);
-    const write = (i: number, fail = false) => store.transaction(async (tx) => {
-      const { message } = await tx.insertMessage({
-        orgId, conversationId, direction: 'in', kind: 'message', authorType: 'contact', authorStaffId: null, authorName: null,
-        body: `Question about invoice${i}`, clientId: `w-${i}`, source: 'web', sourceId: null, createdAt: Date.now(),
-      });
-      if (fail) throw new Error('rolled back');
-      return message.id;
-    });
-    const settled = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => write(i, i === 7)));
-    const ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    expect(ids).toHaveLength(29);
-    const raw = new SqliteDatabase(join(dir, 'within', 'bedside.sqlite'), { readonly: true });
-    try {
-      expect(raw.prepare("select through_message_id as n from search_index_progress where name = 'terms'").get()).toEqual({ n: Math.max(...ids) });
-      expect((raw.prepare('select rowid as id from message_term_index order by rowid').all() as Array<{ id: number }>).map((r) => r.id)).toEqual(ids);
-    } finally { raw.close(); }
-    expect(await store.inbox.searchMessages(orgId, 'invoice3', 20)).toHaveLength(1);
-    expect(await store.inbox.searchMessages(orgId, 'invoice7', 20)).toEqual([]);
-    expect(await store.inbox.searchMessages(orgId, 'question', 50)).toHaveLength(29);
+    let writing = true;
+    index.yieldWhile(() => writing, 2000);
+    // Caught up now: the bound counts from here.
+    const start = performance.now();
+    await index.catchUp();
+    const write = (i: number) => store.transaction(async (tx) => (await tx.insertMessage({
+      orgId, conversationId, direction: 'in', kind: 'message', authorType: 'contact', authorStaffId: null, authorName: null,
+      body: `Question about invoice${i}`, clientId: `y-${i}`, source: 'web', sourceId: null, createdAt: Date.now(),
+    })).message.id);
+    const position = () => {
+      const raw = new SqliteDatabase(join(dir, 'yielding', 'bedside.sqlite'), { readonly: true });
+      try {
+        return (raw.prepare("select through_message_id as n from search_index_progress where name = 'terms'").get() as { n: number }).n;
+      } finally { raw.close(); }
+    };
+    const first = await Promise.all(Array.from({ length: 30 }, (_, i) => write(i)));
+    // Two ticks of the background pass: it gave way each time.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(position()).toBeLessThan(Math.min(...first));
+    // Its bound passed, it indexes although the writes go on.
+    await expect.poll(position, { timeout: 5000, interval: 50 }).toBe(Math.max(...first));
+    expect(performance.now() - start).toBeGreaterThanOrEqual(2000);
+
+    // Behind again, search indexes what is pending first: nothing is missed.
+    const second = await Promise.all(Array.from({ length: 30 }, (_, i) => write(100 + i)));
+    expect(position()).toBeLessThan(Math.min(...second));
+    expect(await store.inbox.searchMessages(orgId, 'invoice105', 20)).toHaveLength(1);
+    expect(await store.inbox.searchMessages(orgId, 'question', 100)).toHaveLength(60);
+    expect(position()).toBe(Math.max(...second));
+
+    // Once the writes pause, the background pass catches up at its next tick.
+    const third = await Promise.all(Array.from({ length: 5 }, (_, i) => write(200 + i)));
+    writing = false;
+    await expect.poll(position, { timeout: 2000, interval: 50 }).toBe(Math.max(...third));
     await store.close();
   });
 

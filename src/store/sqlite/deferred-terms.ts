@@ -13,10 +13,12 @@ import { PreparedQuery } from '../prepared.ts';
 const BATCH = 20;
 const INTERVAL_MS = 200;
 /**
- * At most this many with a group commit (see indexWithin): its own messages, up to the group's 64,
- * and some of a backlog, which otherwise waits for the batches above.
+ * While messages keep being written (see yieldWhile), the index waits for a pause, but never falls
+ * further behind than this. It shares the writer's connection and thread, and under load its
+ * batches took a fifth of that thread's time, in turns that every message arriving meanwhile
+ * waited behind. Search loses nothing by the wait: it indexes what is pending first.
  */
-const WITHIN_LIMIT = 100;
+const MAX_LAG_MS = 10_000;
 
 /** A whole batch in one statement, passed as one JSON array: no per-row statement or SQL building. */
 const insertBatch = (rows: Array<[number, string]>) => CompiledQuery.raw(
@@ -25,7 +27,7 @@ const insertBatch = (rows: Array<[number, string]>) => CompiledQuery.raw(
   [JSON.stringify(rows)],
 );
 
-// Built once: inside a group commit they run on the connection itself (see prepared.ts).
+// Built once (see prepared.ts): they run with every batch.
 const position = new PreparedQuery<{ name: string }, { throughMessageId: number }>(
   (db, arg) => db.selectFrom('searchIndexProgress').select('throughMessageId').where('name', '=', arg('name')),
 );
@@ -38,8 +40,7 @@ const movePosition = new PreparedQuery<{ name: string; through: number }, never>
 
 /**
  * SQLite's keyed word index (see migrations/014): an FTS5 table of each message's terms, written
- * in batches rather than inside each message's transaction: with the commit of a group of
- * messages (indexWithin), and behind them on a timer for anything else.
+ * in batches behind the messages rather than inside each message's transaction.
  *
  * Why: as rows of a (org, term, message) B-tree written with each message, a message's ten-odd
  * terms landed on as many random pages, each copied whole into the WAL at every commit: with a
@@ -53,6 +54,11 @@ const movePosition = new PreparedQuery<{ name: string; through: number }, never>
  */
 export class DeferredTermIndex implements DeferredWordIndex {
   private timer: NodeJS.Timeout | undefined;
+  /** Writes are coming in on this connection: the timer's runs give way (see yieldWhile). */
+  private writing: () => boolean = () => false;
+  private maxLagMs = MAX_LAG_MS;
+  /** When the index last had nothing pending (or this process started). */
+  private caughtUpAt = performance.now();
   /** Set when another thread indexes (see indexElsewhere). */
   private elsewhere: (() => Promise<void>) | undefined;
   private running: Promise<void> | undefined;
@@ -67,7 +73,7 @@ export class DeferredTermIndex implements DeferredWordIndex {
 
   start(): void {
     clearInterval(this.timer);
-    this.timer = setInterval(() => void this.catchUp().catch(() => undefined /* retried next tick */), INTERVAL_MS);
+    this.timer = setInterval(() => void this.run(true).catch(() => undefined /* retried next tick */), INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -83,15 +89,30 @@ export class DeferredTermIndex implements DeferredWordIndex {
     if (!this.stopped) this.start();
   }
 
+  /**
+   * Background runs stop while `writing()` says messages are being written on this connection,
+   * unless the index is `maxLagMs` behind; search's catch-up never stops.
+   */
+  yieldWhile(writing: () => boolean, maxLagMs = MAX_LAG_MS): void {
+    this.writing = writing;
+    this.maxLagMs = maxLagMs;
+  }
+
   /** Indexes every message committed so far. One run at a time; callers arriving meanwhile share the next. */
   catchUp(): Promise<void> {
     if (this.elsewhere) return this.elsewhere();
+    return this.run(false);
+  }
+
+  private run(yielding: boolean): Promise<void> {
     // A run not started yet will see every message committed before it starts: join it.
     if (this.waiting) return this.waiting;
+    // A background run is not worth a place in the queue: the next tick comes soon.
+    if (yielding && this.running) return this.running;
     const previous = this.running ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => {
       this.waiting = undefined;
-      return this.drain();
+      return this.drain(yielding);
     });
     this.waiting = next;
     this.running = next;
@@ -114,25 +135,18 @@ export class DeferredTermIndex implements DeferredWordIndex {
     await this.running?.catch(() => undefined);
   }
 
-  private async drain(): Promise<void> {
-    while (!this.stopped && await this.batch() === BATCH) {
+  private async drain(yielding: boolean): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      if (yielding && this.writing() && performance.now() - this.caughtUpAt < this.maxLagMs) return;
+      if (await this.batch() < BATCH) {
+        this.caughtUpAt = performance.now();
+        return;
+      }
       // Live traffic first: a timer runs after the writes that arrived meanwhile have had their
       // turn (they start at setImmediate), where another setImmediate would go ahead of them.
       await new Promise((r) => setTimeout(r, 0));
     }
-  }
-
-  /**
-   * Indexes, inside a group commit's transaction (see group-commit.ts), the messages it wrote and
-   * anything still pending before them, up to a bound: they share its commit instead of paying a
-   * transaction of their own later, and their words are read from `written`, the text the writer
-   * had in hand, instead of opening each sealed body again. Only the rows the transaction holds
-   * are indexed, so a message whose savepoint was rolled back leaves no entry.
-   */
-  async indexWithin(trx: Transaction<Database>, written: ReadonlyMap<number, string>): Promise<void> {
-    // Another thread indexes: the position is its to move.
-    if (this.elsewhere || !written.size) return;
-    await this.indexPending(trx, WITHIN_LIMIT, written);
   }
 
   private async batch(): Promise<number> {
@@ -147,7 +161,7 @@ export class DeferredTermIndex implements DeferredWordIndex {
   }
 
   /** The next `limit` messages after the stored position, indexed, and the position moved past them. */
-  private async indexPending(trx: Transaction<Database>, limit: number, written?: ReadonlyMap<number, string>): Promise<{ count: number; position: number }> {
+  private async indexPending(trx: Transaction<Database>, limit: number): Promise<{ count: number; position: number }> {
     const [stored] = await position.rows(trx, 'sqlite', { name: 'terms' });
     const from = Number(stored?.throughMessageId ?? 0);
     const rows = await pendingMessages.rows(trx, 'sqlite', { from, limit });
@@ -158,7 +172,7 @@ export class DeferredTermIndex implements DeferredWordIndex {
       // must not stop every later message from being indexed. A master key this process was not
       // given is another matter: nothing could be opened, so the batch waits for the right key
       // rather than moving the position past messages it never read.
-      const body = written?.get(id) ?? await this.crypto.open(trx, r.orgId, 'messages', 'body', id, r.body).catch((err: unknown) => {
+      const body = await this.crypto.open(trx, r.orgId, 'messages', 'body', id, r.body).catch((err: unknown) => {
         if (err instanceof KeyUnavailableError) throw err;
         return undefined;
       });

@@ -1,10 +1,5 @@
-import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { testMasterKey } from '../../../test/support/keys.ts';
-import type { Database } from '../schema.ts';
-import { GroupCommit } from './group-commit.ts';
-import { sqliteStatementRunner } from './direct-statements.ts';
 import { openSqliteStore } from './open.ts';
 
 const org = (id: string) => ({ id, name: id, slug: id, createdAt: 1 });
@@ -102,45 +97,5 @@ describe('SQLite group commit', () => {
     // After the group, the database's own numbering carries on above them.
     expect((await store.insertMessage(message('after', 'c4'))).message.id).toBeGreaterThan(three?.message.id as number);
     await store.close();
-  });
-
-  it('runs the work that rides along after a group in its transaction, and undoes only that work when it fails', async () => {
-    const sqlite = new SqliteDatabase(':memory:');
-    sqlite.exec('create table t (v text)');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    const insert = (trx: Transaction<Database>, v: string) => sql`insert into t (v) values (${v})`.execute(trx);
-    const rows = () => (sqlite.prepare('select v from t order by rowid').all() as Array<{ v: string }>).map((r) => r.v);
-    let failAfter = false;
-    const seen: string[][] = [];
-    const group = new GroupCommit<{ trx: Transaction<Database>; done: string[] }>(db, (trx) => ({ trx, done: [] }), {
-      waitWhenBusy: false, runner: sqliteStatementRunner(sqlite),
-      afterGroup: async (trx, ops) => {
-        // It sees what the group's callers did, through the same ops, before their commit.
-        seen.push([...ops.done]);
-        await insert(trx, `after ${ops.done.join('+')}`);
-        if (failAfter) throw new Error('after fails');
-      },
-    });
-    const write = (v: string, fail = false) => group.run(async (ops) => {
-      await insert(ops.trx, v);
-      if (fail) throw new Error(`${v} fails`);
-      ops.done.push(v);
-      return v;
-    });
-
-    await Promise.all([write('a'), write('b')]);
-    expect(rows()).toEqual(['a', 'b', 'after a+b']);
-
-    // Failing, it takes nothing of the callers' with it: they succeed and stay written.
-    failAfter = true;
-    await expect(Promise.all([write('c'), write('d')])).resolves.toEqual(['c', 'd']);
-    expect(rows()).toEqual(['a', 'b', 'after a+b', 'c', 'd']);
-
-    // A group whose every caller failed has nothing to ride along with.
-    failAfter = false;
-    await expect(write('e', true)).rejects.toThrow('e fails');
-    expect(rows()).toEqual(['a', 'b', 'after a+b', 'c', 'd']);
-    expect(seen).toEqual([['a', 'b'], ['c', 'd']]);
-    await db.destroy();
   });
 });

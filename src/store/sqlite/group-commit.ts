@@ -48,19 +48,21 @@ export class GroupCommit<O> {
   private readonly waitWhenBusy: boolean;
   /** Runs the group's prepared statements on the connection the transaction holds. */
   private readonly runner: StatementRunner | undefined;
-  /**
-   * Work that rides along in the group's transaction, after its callers, with the ops they used:
-   * it shares their commit but can never fail it. Should it throw, it is undone alone.
-   */
-  private readonly afterGroup: ((trx: Transaction<Database>, ops: O) => Promise<void>) | undefined;
 
   constructor(
     private readonly root: Kysely<Database>, private readonly opsFor: (trx: Transaction<Database>) => O,
-    options: { waitWhenBusy?: boolean; runner?: StatementRunner; afterGroup?: (trx: Transaction<Database>, ops: O) => Promise<void> } = {},
+    options: { waitWhenBusy?: boolean; runner?: StatementRunner } = {},
   ) {
     this.waitWhenBusy = options.waitWhenBusy ?? true;
     this.runner = options.runner;
-    this.afterGroup = options.afterGroup;
+  }
+
+  /**
+   * Transactions are running or waiting, or one committed within the last `withinMs`: writes are
+   * coming in. Background work on the same connection (the word index) then waits for a pause.
+   */
+  busy(withinMs: number): boolean {
+    return this.running || performance.now() - this.lastCommitAt < withinMs;
   }
 
   run<T>(fn: (ops: O) => Promise<T>): Promise<T> {
@@ -115,15 +117,6 @@ export class GroupCommit<O> {
         await run(RELEASE);
         outcomes.push({ ok: false, error });
       }
-    }
-    if (this.afterGroup && outcomes.some((o) => o.ok)) {
-      await run(SAVEPOINT);
-      try {
-        await this.afterGroup(trx, ops);
-      } catch {
-        await run(ROLLBACK);
-      }
-      await run(RELEASE);
     }
     return outcomes;
   }
