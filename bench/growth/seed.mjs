@@ -39,7 +39,10 @@ const per = Number(perArg);
 const t0 = performance.now();
 
 const sqlite = new SqliteDatabase(join(dataDir, 'bedside.sqlite'));
-sqlite.pragma('journal_mode = WAL');
+// A bulk load into a stopped server's file: straight into the database, not through the WAL (which
+// would write every page twice, once there and once at the checkpoint). Bedside opens it in WAL
+// mode again; this process puts it back too.
+sqlite.pragma('journal_mode = DELETE');
 sqlite.pragma('synchronous = OFF');
 sqlite.pragma('cache_size = -200000');
 const db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
@@ -114,7 +117,7 @@ for (let start = from; start < to; start += BATCH) {
 }
 // Everything written here is indexed: the indexer resumes after it.
 sqlite.prepare("UPDATE search_index_progress SET through_message_id = (SELECT max(id) FROM messages) WHERE name = 'terms'").run();
-sqlite.pragma('wal_checkpoint(TRUNCATE)');
+sqlite.pragma('journal_mode = WAL');
 const count = sqlite.prepare('SELECT count(*) AS n FROM messages').get().n;
 await db.destroy();
 process.stdout.write(`${JSON.stringify({ messages: count, conversations: to, seconds: (performance.now() - t0) / 1000 })}\n`);
