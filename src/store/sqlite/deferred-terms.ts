@@ -154,17 +154,17 @@ export class DeferredTermIndex implements DeferredWordIndex {
     // position is read, and trusted, only inside the transaction that moves it.
     const newest = await this.root.selectFrom('messages').select((eb) => eb.fn.max<number>('id').as('id')).executeTakeFirst();
     if (newest?.id == null || (this.seen !== undefined && Number(newest.id) <= this.seen)) return 0;
-    const done = await this.root.transaction().execute((trx) => this.indexPending(trx, BATCH));
+    const done = await this.root.transaction().execute((trx) => this.indexPending(trx));
     // Only once committed: a batch rolled back is tried again on the next tick.
     this.seen = done.position;
     return done.count;
   }
 
-  /** The next `limit` messages after the stored position, indexed, and the position moved past them. */
-  private async indexPending(trx: Transaction<Database>, limit: number): Promise<{ count: number; position: number }> {
+  /** The next batch of messages after the stored position, indexed, and the position moved past them. */
+  private async indexPending(trx: Transaction<Database>): Promise<{ count: number; position: number }> {
     const [stored] = await position.rows(trx, 'sqlite', { name: 'terms' });
     const from = Number(stored?.throughMessageId ?? 0);
-    const rows = await pendingMessages.rows(trx, 'sqlite', { from, limit });
+    const rows = await pendingMessages.rows(trx, 'sqlite', { from, limit: BATCH });
     const opened = [];
     for (const r of rows) {
       const id = Number(r.id);
