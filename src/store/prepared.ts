@@ -25,6 +25,11 @@ export async function runDirectly<T>(trx: Transaction<Database>, runner: Stateme
   }
 }
 
+/** Runs a compiled query on `db`: by its runner while runDirectly holds it, else through Kysely. */
+export async function executeCompiled<R>(db: Db, query: CompiledQuery<R>): Promise<QueryResult<R>> {
+  return runners.get(db)?.run(query) ?? db.executeQuery<R>(query);
+}
+
 /** Marks where an argument goes; a string, so it passes through Kysely as an ordinary parameter. */
 const SLOT = '\u0000arg:';
 
@@ -58,8 +63,7 @@ export class PreparedQuery<A extends object, R> {
       // An absent optional field is stored as NULL, as Kysely would leave the column to default to.
       return name === undefined ? p : (args[name] ?? null);
     });
-    const compiled = { ...query, parameters };
-    return runners.get(db)?.run(compiled) ?? db.executeQuery<R>(compiled);
+    return executeCompiled(db, { ...query, parameters });
   }
 
   async rows(db: Db, engine: string, args: A, shape = ''): Promise<R[]> {

@@ -26,6 +26,22 @@ async function seedConversation(store: KyselyStore) {
   return { orgId, conversationId, contactId };
 }
 
+/** A patient's message in the seeded conversation. */
+function patientMessage(orgId: string, conversationId: string, body: string, clientId: string) {
+  return {
+    orgId, conversationId, direction: 'in' as const, kind: 'message' as const, authorType: 'contact' as const, authorStaffId: null, authorName: null,
+    body, clientId, source: 'web', sourceId: null, createdAt: Date.now(),
+  };
+}
+
+/** The index's stored position, read as another process would. */
+function storedPosition(dataDir: string): number {
+  const check = new SqliteDatabase(join(dataDir, 'bedside.sqlite'), { readonly: true });
+  try {
+    return (check.prepare("select through_message_id as n from search_index_progress where name = 'terms'").get() as { n: number }).n;
+  } finally { check.close(); }
+}
+
 describe('SQLite word index written behind the messages', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bedside-terms-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,10 +52,7 @@ describe('SQLite word index written behind the messages', () => {
     const ids: number[] = [];
     // More than two batches' worth, in one burst as under load.
     await Promise.all(Array.from({ length: 450 }, (_, i) => store.transaction(async (tx) => {
-      const { message } = await tx.insertMessage({
-        orgId, conversationId, direction: 'in', kind: 'message', authorType: 'contact', authorStaffId: null, authorName: null,
-        body: `Refill for prescription number${i} please`, clientId: `c-${i}`, source: 'web', sourceId: null, createdAt: Date.now(),
-      });
+      const { message } = await tx.insertMessage(patientMessage(orgId, conversationId, `Refill for prescription number${i} please`, `c-${i}`));
       ids.push(message.id);
     })));
     expect((await store.inbox.searchMessages(orgId, 'number449 refill', 20)).map((m) => m.id)).toEqual([Math.max(...ids)]);
@@ -55,12 +68,7 @@ describe('SQLite word index written behind the messages', () => {
 
     const again = await openSqliteStore(dir, testMasterKey());
     // The background pass picks them up without anyone searching.
-    await expect.poll(() => {
-      const check = new SqliteDatabase(join(dir, 'bedside.sqlite'), { readonly: true });
-      try {
-        return check.prepare("select through_message_id as n from search_index_progress where name = 'terms'").get();
-      } finally { check.close(); }
-    }, { timeout: 5000 }).toEqual({ n: Math.max(...ids) });
+    await expect.poll(() => storedPosition(dir), { timeout: 5000 }).toBe(Math.max(...ids));
     expect(await again.inbox.searchMessages(orgId, 'number400', 20)).toHaveLength(1);
     expect(await again.inbox.searchMessages(orgId, 'prescription', 500)).toHaveLength(450);
     // Erasure reaches the index in the same transaction: every entry goes with its message.
@@ -81,16 +89,8 @@ describe('SQLite word index written behind the messages', () => {
     // Caught up now: the bound counts from here.
     const start = performance.now();
     await index.catchUp();
-    const write = (i: number) => store.transaction(async (tx) => (await tx.insertMessage({
-      orgId, conversationId, direction: 'in', kind: 'message', authorType: 'contact', authorStaffId: null, authorName: null,
-      body: `Question about invoice${i}`, clientId: `y-${i}`, source: 'web', sourceId: null, createdAt: Date.now(),
-    })).message.id);
-    const position = () => {
-      const raw = new SqliteDatabase(join(dir, 'yielding', 'bedside.sqlite'), { readonly: true });
-      try {
-        return (raw.prepare("select through_message_id as n from search_index_progress where name = 'terms'").get() as { n: number }).n;
-      } finally { raw.close(); }
-    };
+    const write = (i: number) => store.transaction(async (tx) => (await tx.insertMessage(patientMessage(orgId, conversationId, `Question about invoice${i}`, `y-${i}`))).message.id);
+    const position = () => storedPosition(join(dir, 'yielding'));
     const first = await Promise.all(Array.from({ length: 30 }, (_, i) => write(i)));
     // Two ticks of the background pass: it gave way each time.
     await new Promise((r) => setTimeout(r, 500));
@@ -117,21 +117,13 @@ describe('SQLite word index written behind the messages', () => {
     const own = join(dir, 'wrong-key');
     const store = await openSqliteStore(own, testMasterKey());
     const { orgId, conversationId } = await seedConversation(store);
-    await store.transaction((tx) => tx.insertMessage({
-      orgId, conversationId, direction: 'in', kind: 'message', authorType: 'contact', authorStaffId: null, authorName: null,
-      body: 'Insulin refill please', clientId: 'c-key', source: 'web', sourceId: null, createdAt: Date.now(),
-    }));
+    await store.transaction((tx) => tx.insertMessage(patientMessage(orgId, conversationId, 'Insulin refill please', 'c-key')));
     await store.close();
     const raw = new SqliteDatabase(join(own, 'bedside.sqlite'));
     raw.prepare('delete from message_term_index').run();
     raw.prepare("update search_index_progress set through_message_id = 0 where name = 'terms'").run();
     raw.close();
-    const position = () => {
-      const check = new SqliteDatabase(join(own, 'bedside.sqlite'), { readonly: true });
-      try {
-        return (check.prepare("select through_message_id as n from search_index_progress where name = 'terms'").get() as { n: number }).n;
-      } finally { check.close(); }
-    };
+    const position = () => storedPosition(own);
 
     const wrong = await openSqliteStore(own, parseMasterKey('11'.repeat(32)));
     // A few of the indexer's 200 ms ticks.

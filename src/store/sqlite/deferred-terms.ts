@@ -73,7 +73,7 @@ export class DeferredTermIndex implements DeferredWordIndex {
 
   start(): void {
     clearInterval(this.timer);
-    this.timer = setInterval(() => void this.run(true).catch(() => undefined /* retried next tick */), INTERVAL_MS);
+    this.timer = setInterval(() => void this.background().catch(() => undefined /* retried next tick */), INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -101,23 +101,30 @@ export class DeferredTermIndex implements DeferredWordIndex {
   /** Indexes every message committed so far. One run at a time; callers arriving meanwhile share the next. */
   catchUp(): Promise<void> {
     if (this.elsewhere) return this.elsewhere();
-    return this.run(false);
-  }
-
-  private run(yielding: boolean): Promise<void> {
     // A run not started yet will see every message committed before it starts: join it.
     if (this.waiting) return this.waiting;
-    // A background run is not worth a place in the queue: the next tick comes soon.
-    if (yielding && this.running) return this.running;
     const previous = this.running ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => {
       this.waiting = undefined;
-      return this.drain(yielding);
+      return this.drain(false);
     });
     this.waiting = next;
-    this.running = next;
-    void next.finally(() => { if (this.running === next) this.running = undefined; }).catch(() => undefined);
-    return next;
+    return this.track(next);
+  }
+
+  /**
+   * The timer's run, which gives way to writes (see yieldWhile). Only when nothing is running or
+   * queued: the next tick comes soon. Never queued itself, so a search never joins a run that may
+   * stop before everything is indexed.
+   */
+  private background(): Promise<void> {
+    return this.running ?? this.track(this.drain(true));
+  }
+
+  private track(run: Promise<void>): Promise<void> {
+    this.running = run;
+    void run.finally(() => { if (this.running === run) this.running = undefined; }).catch(() => undefined);
+    return run;
   }
 
   /** Newest first, up to `limit`: ids of the messages holding every one of the (hashed) terms. */

@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
-import { runDirectly, type StatementRunner } from '../prepared.ts';
+import { executeCompiled, runDirectly, type StatementRunner } from '../prepared.ts';
 
 /** Enough to make a commit's cost vanish per transaction, few enough to keep each wait short. */
 const MAX_GROUP = 64;
@@ -102,9 +102,8 @@ export class GroupCommit<O> {
   private async runGroup(trx: Transaction<Database>, group: Array<Waiting<O>>) {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     const ops = this.opsFor(trx);
-    // Two of these a message: on the connection itself where it can, not through Kysely's executor.
-    const { runner } = this;
-    const run = runner ? async (q: CompiledQuery) => { runner.run(q); } : async (q: CompiledQuery) => { await trx.executeQuery(q); };
+    // Two of these a message: on the connection itself where there is a runner (see drain).
+    const run = (q: CompiledQuery) => executeCompiled(trx, q);
     for (const w of group) {
       await run(SAVEPOINT);
       try {
