@@ -45,6 +45,13 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
 export function openSqliteWriterStore(file: string, masterKey: MasterKey): { store: KyselyStore; forgetKeys(orgId?: string): void } {
   const crypto = new FieldCrypto(masterKey);
   const sqlite = openConnection(file);
+  // Each message of a group commit runs in a savepoint, whose journal (the pages as they were
+  // before it) SQLite keeps in memory only up to 64 KiB and then moves to a temporary file, written
+  // and read again through system calls for the rest of the transaction: 40% of SQLite's time per
+  // message in a group of 30 (148 against 91 µs). In memory it stays bounded by the group (64
+  // messages, a few pages each). Only here: on the server's connection, migrations and bulk
+  // statements (retention, key rotation) may sort or journal far more than a group of messages.
+  sqlite.pragma('temp_store = MEMORY');
   const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', crypto, {
     groupCommit: { waitWhenBusy: false, runner: sqliteStatementRunner(sqlite) }, deferredTerms: true,
   });

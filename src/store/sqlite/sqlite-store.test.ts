@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStoreContract } from '../store.contract.ts';
 import { testMasterKey } from '../../../test/support/keys.ts';
-import { openSqliteStore, sqliteFile } from './open.ts';
+import { openSqliteStore, openSqliteWriterStore, sqliteFile } from './open.ts';
+import type { Inbox } from '../../domain/types.ts';
+import { writePatientMessage } from '../../features/patient-message-write.ts';
 
 runStoreContract('SQLite in memory', () => openSqliteStore(':memory:', testMasterKey()));
 
@@ -50,6 +52,46 @@ describe('SQLite file store', () => {
     expect(ticks[4]).toBeLessThan(200);
     for (let i = 1; i < ticks.length; i++) expect((ticks[i] ?? 0) - (ticks[i - 1] ?? 0)).toBeLessThan(40);
     await store.close();
+  });
+});
+
+describe('SQLite writer connection', () => {
+  /** SQLite's temporary files, open now: it unlinks them at once, so they show as deleted. */
+  const openTempFiles = () => readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/self/fd/${fd}`)];
+    } catch {
+      return [];
+    }
+  }).filter((target) => target.includes('etilqs_'));
+
+  it('keeps the savepoint journals of a group commit in memory: a full group of messages opens no temporary file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bedside-writer-journal-'));
+    const server = await openSqliteStore(dir, testMasterKey());
+    const inbox: Inbox = {
+      id: 'in_web', orgId: 'org_1', name: 'Website', channel: 'web', publicKey: 'pk_test',
+      settings: { greeting: 'Hi', color: '#123456', preChat: { enabled: false, fields: [] } }, createdAt: 1,
+    };
+    await server.createOrganization({ id: 'org_1', name: 'Practice', slug: 'practice', createdAt: 1 });
+    await server.createInbox(inbox);
+    const { store } = openSqliteWriterStore(sqliteFile(dir), testMasterKey());
+    const seen: string[][] = [];
+    // Transactions that arrive together share one commit, each in its own savepoint; the last
+    // looks at the open files while that transaction, and every savepoint journal, is still open.
+    const writes = Array.from({ length: 64 }, (_, i) => store.transaction(async (tx) => {
+      const r = await writePatientMessage(tx, {
+        inbox, identity: { channel: 'web', externalId: `v_${i}` }, body: `Can I move my appointment to Friday? (${i})`, clientId: `c${i}`,
+      }, { now: Date.now, slackEnabled: true });
+      seen.push(openTempFiles());
+      return r;
+    }));
+    const written = await Promise.all(writes);
+    expect(new Set(written.map((w) => w.conversation.id)).size).toBe(64);
+    expect(seen).toHaveLength(64);
+    expect(seen.flat()).toEqual([]);
+    await store.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
