@@ -198,7 +198,7 @@ const commands = {
 
   /** Each visitor says something once, so the timed steps measure steady state, not first contact. */
   async warm() {
-    const rate = Math.min(1000, senders.length * 4);
+    const rate = Math.min(2000, senders.length * 4);
     const r = await openLoop({ rate, durationMs: (senders.length / rate) * 1000, drainMs: 15_000 }, (id, i) => senders[i % senders.length].send(id));
     // Whatever the first contacts left behind (index, checkpoints) settles before the timed steps.
     await sleep(1000);
