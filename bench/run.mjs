@@ -421,10 +421,6 @@ function seed(dataDir, from, to, per) {
 }
 
 /**
- * Scenario 4, first half: the small history measured, then the large one started. It is written
- * while scenario 3 runs (see main), and measured by growthLarge.
- */
-/**
  * Scenario 4's two histories: 10k messages, and a copy of that file grown to a million. Neither is
  * measured here, so this runs beside scenario 3, which measures memory only.
  */

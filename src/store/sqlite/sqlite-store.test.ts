@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runStoreContract } from '../store.contract.ts';
 import { testMasterKey } from '../../../test/support/keys.ts';
 import { openSqliteStore, openSqliteWriterStore, sqliteFile } from './open.ts';
@@ -75,9 +75,15 @@ describe('SQLite writer connection', () => {
     await server.createOrganization({ id: 'org_1', name: 'Practice', slug: 'practice', createdAt: 1 });
     await server.createInbox(inbox);
     const { store } = openSqliteWriterStore(sqliteFile(dir), testMasterKey());
+    onTestFinished(async () => {
+      await store.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
     const seen: string[][] = [];
-    // Transactions that arrive together share one commit, each in its own savepoint; the last
-    // looks at the open files while that transaction, and every savepoint journal, is still open.
+    // Transactions that arrive together share one commit, each in its own savepoint; each looks at
+    // the open files while the shared transaction, with the journals of the savepoints before it,
+    // is still open.
     const writes = Array.from({ length: 64 }, (_, i) => store.transaction(async (tx) => {
       const r = await writePatientMessage(tx, {
         inbox, identity: { channel: 'web', externalId: `v_${i}` }, body: `Can I move my appointment to Friday? (${i})`, clientId: `c${i}`,
@@ -89,9 +95,6 @@ describe('SQLite writer connection', () => {
     expect(new Set(written.map((w) => w.conversation.id)).size).toBe(64);
     expect(seen).toHaveLength(64);
     expect(seen.flat()).toEqual([]);
-    await store.close();
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 });
 
