@@ -422,7 +422,8 @@ function seed(dataDir, from, to, per) {
 
 /**
  * Scenario 4's two histories: 10k messages, and a copy of that file grown to a million. Neither is
- * measured here, so this runs beside scenario 3, which measures memory only.
+ * measured here, so this runs beside scenario 3, which measures memory only. The server over the
+ * small one is started meanwhile too, and waits, idle, to be measured.
  */
 async function growthHistories() {
   const dir = join(work, 'growth');
@@ -434,16 +435,15 @@ async function growthHistories() {
   const small = await seed(dir, 0, smallConv, perConv);
   const largeDir = join(work, 'growth-large');
   cpSync(dir, largeDir, { recursive: true });
-  const large = await seed(largeDir, smallConv, largeConv, perConv);
-  return { dir, largeDir, staff, small, large, largeConv };
+  const [smallServer, large] = await Promise.all([startBedside(dir, 'growth-small'), seed(largeDir, smallConv, largeConv, perConv)]);
+  return { smallServer, largeDir, staff, small, large, largeConv };
 }
 
-async function growth({ dir, largeDir, staff, small, large, largeConv }) {
+async function growth({ smallServer, largeDir, staff, small, large, largeConv }) {
   const [smallConv] = P.growthSmall;
-  let b = await startBedside(dir, 'growth-small');
-  const s = await growthMeasure(b, staff, `${small.messages} messages`);
-  await stop(b.proc);
-  b = await startBedside(largeDir, 'growth-large');
+  const s = await growthMeasure(smallServer, staff, `${small.messages} messages`);
+  await stop(smallServer.proc);
+  const b = await startBedside(largeDir, 'growth-large');
   const l = await growthMeasure(b, staff, `${large.messages} messages`);
   await stop(b.proc);
   const sm = `${Math.round(small.messages / 1000)}k`;
