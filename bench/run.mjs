@@ -332,8 +332,18 @@ async function relayAndLatency() {
   raw.latency = lat;
 }
 
-/** A lower priority (nice 10): the history of scenario 4 is written first (see idle). */
-const BACKGROUND = 10;
+/**
+ * A lower priority (nice 10) for a process: the history of scenario 4 is written first (see idle).
+ * Linux keeps a priority per thread, and a process's own call reaches only its main thread, so
+ * every thread it has started by now (workers, libuv's pool) is lowered too.
+ */
+function lowerPriority(pid) {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      setPriority(Number(tid), 10);
+    } catch { /* the thread ended meanwhile */ }
+  }
+}
 
 /**
  * Scenario 3, every target at once, each with its own load process: memory per connection is the
@@ -345,10 +355,10 @@ async function idle() {
   const per = {};
   const outcomes = await Promise.allSettled(TARGETS.map(async (kind) => {
     const load = startLoad();
-    setPriority(load.pid, BACKGROUND);
+    lowerPriority(load.pid);
     try {
       const server = kind === 'bedside' ? await startBedside(join(work, 'idle'), 'idle') : await startBaseline(kind);
-      setPriority(server.pid, BACKGROUND);
+      lowerPriority(server.pid);
       await sleep(1000);
       const before = rssBytes(server.pid);
       const r = await load.call('idleOpen', { target: targetOf(server), count: P.idle });

@@ -6,19 +6,15 @@ import SqliteDatabase from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testMasterKey } from '../../../test/support/keys.ts';
-import type { Inbox } from '../../domain/types.ts';
+import { seedPractice, WEB_INBOX } from '../../../test/support/practice.ts';
 import { openSqliteStore, sqliteFile } from '../../store/sqlite/open.ts';
 import type { KyselyStore } from '../../store/kysely-store.ts';
 import { writerInTransaction, type PatientMessageInput } from '../patient-message-write.ts';
 import { PatientMessageThread } from './writer-thread.ts';
 
 const policy = { maxBytes: 1000, allowedTypes: new Set(['text/plain']) };
-const inbox: Inbox = {
-  id: 'in_web', orgId: 'org_1', name: 'Website', channel: 'web', publicKey: 'pk_test',
-  settings: { greeting: 'Hi', color: '#123456', preChat: { enabled: false, fields: [] } }, createdAt: 1,
-};
 const visitor = (n: number, body: string, clientId?: string): PatientMessageInput => ({
-  inbox, identity: { channel: 'web', externalId: `v_${n}` }, body, ...(clientId ? { clientId } : {}),
+  inbox: WEB_INBOX, identity: { channel: 'web', externalId: `v_${n}` }, body, ...(clientId ? { clientId } : {}),
 });
 
 describe('patient-message writer thread', () => {
@@ -30,8 +26,7 @@ describe('patient-message writer thread', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bedside-writer-'));
     store = await openSqliteStore(dir, testMasterKey());
-    await store.createOrganization({ id: 'org_1', name: 'Practice', slug: 'practice', createdAt: 1 });
-    await store.createInbox(inbox);
+    await seedPractice(store);
     logged.length = 0;
     thread = await PatientMessageThread.start({
       file: sqliteFile(dir), masterKey: testMasterKey(), attachmentPolicy: policy,

@@ -5,8 +5,8 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runStoreContract } from '../store.contract.ts';
 import { testMasterKey } from '../../../test/support/keys.ts';
+import { seedPractice } from '../../../test/support/practice.ts';
 import { openSqliteStore, openSqliteWriterStore, sqliteFile } from './open.ts';
-import type { Inbox } from '../../domain/types.ts';
 import { writePatientMessage } from '../../features/patient-message-write.ts';
 
 runStoreContract('SQLite in memory', () => openSqliteStore(':memory:', testMasterKey()));
@@ -68,12 +68,7 @@ describe('SQLite writer connection', () => {
   it('keeps the savepoint journals of a group commit in memory: a full group of messages opens no temporary file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bedside-writer-journal-'));
     const server = await openSqliteStore(dir, testMasterKey());
-    const inbox: Inbox = {
-      id: 'in_web', orgId: 'org_1', name: 'Website', channel: 'web', publicKey: 'pk_test',
-      settings: { greeting: 'Hi', color: '#123456', preChat: { enabled: false, fields: [] } }, createdAt: 1,
-    };
-    await server.createOrganization({ id: 'org_1', name: 'Practice', slug: 'practice', createdAt: 1 });
-    await server.createInbox(inbox);
+    const inbox = await seedPractice(server);
     const { store } = openSqliteWriterStore(sqliteFile(dir), testMasterKey());
     onTestFinished(async () => {
       await store.close();
