@@ -69,4 +69,30 @@ describe('WAL checkpoints on a worker thread', () => {
     expect(writer.prepare('select count(*) as n from t').get()).toEqual({ n: commits });
     writer.close();
   });
+
+  it('gives back the space of the log file once nothing has been written for a while, and not before', async () => {
+    const file = join(dir, 'idle.sqlite');
+    const { writer, insert } = openWriter(file);
+    const checkpointer = new BackgroundCheckpointer(file, () => undefined, { intervalMs: 20, idleMs: 200, keepBytes: 256 * 1024 });
+    const logBytes = () => statSync(`${file}-wal`).size;
+    // About 2 MB of log, then a small commit every few milliseconds for half a second.
+    writer.transaction(() => { for (let i = 0; i < 2000; i++) insert.run('x'.repeat(1000)); })();
+    let rows = 2000;
+    let smallest = Infinity;
+    const busyUntil = performance.now() + 500;
+    while (performance.now() < busyUntil) {
+      insert.run('y');
+      rows++;
+      smallest = Math.min(smallest, logBytes());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // While commits kept coming, the file kept its size (SQLite reuses it from the start).
+    expect(smallest).toBeGreaterThan(1_500_000);
+    // Once they stop, it is cut back.
+    await expect.poll(logBytes, { timeout: 5000, interval: 20 }).toBe(0);
+    await checkpointer.stop();
+    insert.run('after');
+    expect(writer.prepare('select count(*) as n from t').get()).toEqual({ n: rows + 1 });
+    writer.close();
+  });
 });

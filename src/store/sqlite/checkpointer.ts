@@ -8,23 +8,34 @@ import { LOCK_WAIT_MS } from './immediate-dialect.ts';
  * a separate .ts entry file for a thread.
  */
 const WORKER_SOURCE = `
+const fs = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.sqliteModule);
 const db = new Database(workerData.file);
 // The server's connection holds the write lock in short bursts; a checkpoint waits its turn.
 db.pragma('busy_timeout = ' + workerData.lockWaitMs);
-function restart() {
+function holdingTheLock(mode) {
   // Waits for the write lock and for readers of the old log, but not for long: holding the lock
-  // meanwhile would hold up every commit. Busy, it simply tries again after the next round.
+  // meanwhile would hold up every commit. Busy, it simply tries again after a later round.
   db.pragma('busy_timeout = ' + workerData.restartWaitMs);
-  try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = ' + workerData.lockWaitMs); }
+  try { db.pragma('wal_checkpoint(' + mode + ')'); } finally { db.pragma('busy_timeout = ' + workerData.lockWaitMs); }
 }
+function logFileBytes() {
+  try { return fs.statSync(workerData.file + '-wal').size; } catch { return 0; }
+}
+// Rounds in a row that found no new frame in the log, everything in it copied.
+let idleRounds = 0;
+let lastLog = -1;
 const timer = setInterval(() => {
   try {
     // PASSIVE: copies what no reader still needs, never blocks the writer, and syncs the file.
     // On busy or I/O trouble the next round tries again; the WAL keeps every commit meanwhile.
     const [done] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (done && done.log >= workerData.restartFrames) restart();
+    if (!done) return;
+    if (done.log >= workerData.restartFrames) holdingTheLock('RESTART');
+    idleRounds = done.log === lastLog && done.log === done.checkpointed ? idleRounds + 1 : 0;
+    lastLog = done.log;
+    if (idleRounds === workerData.idleRounds && logFileBytes() > workerData.keepBytes) holdingTheLock('TRUNCATE');
   } catch {}
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
@@ -44,12 +55,20 @@ parentPort.on('message', (m) => {
  * idle. A worker thread with its own connection does it instead, with a passive checkpoint that
  * never blocks the writer. Durability is unchanged: a commit is in the WAL either way.
  *
- * The log also has to start over now and then. SQLite starts it from the beginning only when a
- * writer begins while every frame has been copied, which commits arriving back to back never
- * allow: under the benchmark's load the log grew by some 60 MB a second, to 400 MB, and cutting it
- * back when it finally restarted stalled a commit for 100 ms. So once the log is `restartFrames`
- * long, a RESTART checkpoint follows the passive one: it copies just the frames committed since,
- * holding the write lock for that short copy, and has the next writer start the log afresh.
+ * The log also has to start over now and then. SQLite starts it from the beginning by itself when
+ * a writer begins while every frame has been copied: after any pause in the writes long enough for
+ * a passive copy to catch up. Commits arriving back to back never allow that, and the log would
+ * grow without end, so once it is `restartFrames` long a RESTART checkpoint follows the passive
+ * one: it copies the frames committed since, holding the write lock meanwhile, and has the next
+ * writer start the log afresh. Each costs the writer a pause (3-8 ms under the benchmark's load,
+ * most of it the database file's sync), which is why the bound is generous: at 16 MB it came
+ * twice a second under load and was the largest share of the latency tail.
+ *
+ * Started over, the log file keeps its size: SQLite overwrites it from the beginning. Cutting it
+ * back at that moment (`journal_size_limit`) fell inside the next commit, tens of milliseconds on
+ * a file of hundreds of megabytes, so the connections leave it alone (see open.ts) and this thread
+ * gives the space back instead, with a TRUNCATE checkpoint once nothing has been written for
+ * `idleMs`, if the file has grown past `keepBytes`.
  */
 export class BackgroundCheckpointer {
   private readonly worker: Worker;
@@ -57,12 +76,22 @@ export class BackgroundCheckpointer {
 
   /**
    * `onFailure`: the thread could not start or died; the caller hands checkpoints back to SQLite.
-   * `restartFrames`: the log's length (in 4 KiB frames) from which it is started over; 4,096 is 16 MB.
+   * `restartFrames`: the log's length (in 4 KiB frames) from which it is started over while writes
+   *   never pause; 65,536 is 256 MB, about six seconds of the benchmark's saturating load.
    * `restartWaitMs`: how long a restart waits for the write lock and for readers of the old log.
+   * `idleMs`, `keepBytes`: the log file is cut back to nothing once no frame has been written for
+   *   `idleMs`, if it is larger than `keepBytes`.
    */
-  constructor(file: string, onFailure: (err: unknown) => void, { intervalMs = 250, restartFrames = 4096, restartWaitMs = 50 } = {}) {
+  constructor(
+    file: string, onFailure: (err: unknown) => void,
+    { intervalMs = 250, restartFrames = 65_536, restartWaitMs = 50, idleMs = 2000, keepBytes = 64 * 1024 * 1024 } = {},
+  ) {
     const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, intervalMs, sqliteModule, restartFrames, restartWaitMs, lockWaitMs: LOCK_WAIT_MS } });
+    const idleRounds = Math.max(1, Math.ceil(idleMs / intervalMs));
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file, intervalMs, sqliteModule, restartFrames, restartWaitMs, idleRounds, keepBytes, lockWaitMs: LOCK_WAIT_MS },
+    });
     this.worker.on('error', onFailure);
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     // Never what keeps the process alive.

@@ -12,6 +12,9 @@ import { sqliteStatementRunner } from './direct-statements.ts';
 import { ImmediateSqliteDialect, LOCK_WAIT_MS } from './immediate-dialect.ts';
 import type { MasterKey } from '../../security/master-key.ts';
 
+/** How large the log file may stay where SQLite itself cuts it back. */
+const LOG_FILE_LIMIT = 64 * 1024 * 1024;
+
 /** The database file under a data directory. */
 export function sqliteFile(dataDir: string): string {
   return join(dataDir, 'bedside.sqlite');
@@ -29,7 +32,12 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   }
   const sqlite = openConnection(file);
   const checkpointer = file === ':memory:' ? undefined
-    : new BackgroundCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 10000'));
+    : new BackgroundCheckpointer(file, () => {
+      // Without that thread, SQLite checkpoints on this connection again, and cuts the log file back.
+      if (!sqlite.open) return;
+      sqlite.pragma('wal_autocheckpoint = 10000');
+      sqlite.pragma(`journal_size_limit = ${LOG_FILE_LIMIT}`);
+    });
   const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', new FieldCrypto(masterKey), {
     groupCommit: { waitWhenBusy: true, runner: sqliteStatementRunner(sqlite) }, deferredTerms: true, announceKeyChanges: true, beforeClose: async () => checkpointer?.stop(),
   });
@@ -66,10 +74,11 @@ function openConnection(file: string): SqliteDatabase.Database {
   // NORMAL is durable across process crashes in WAL mode; only a power loss can drop the last commit.
   sqlite.pragma('synchronous = NORMAL');
   // Checkpoints run on a worker thread (see checkpointer.ts). SQLite's own stays as a safety net
-  // only, should that thread ever fall far behind (~400 MB of log); the log file is cut back to
-  // 64 MB whenever it restarts.
+  // only, should that thread ever fall far behind (~400 MB of log). The log file keeps its size
+  // when the log starts over: that thread cuts it back once writes pause, where SQLite would do it
+  // inside the next commit.
   sqlite.pragma(`wal_autocheckpoint = ${file === ':memory:' ? 1000 : 100_000}`);
-  sqlite.pragma('journal_size_limit = 67108864');
+  sqlite.pragma(`journal_size_limit = ${file === ':memory:' ? LOG_FILE_LIMIT : -1}`);
   // 16 MB of page cache (default 2 MB): the word index is written at random places.
   sqlite.pragma('cache_size = -16000');
   sqlite.pragma('foreign_keys = ON');
