@@ -410,7 +410,7 @@ export class KyselyStore extends KyselyOps implements Store {
   constructor(
     private readonly root: Kysely<Database>, override readonly dialect: Dialect, crypto: FieldCrypto,
     private readonly options: {
-      groupCommit?: { waitWhenBusy: boolean; runner?: StatementRunner }; deferredTerms?: boolean; announceKeyChanges?: boolean; beforeClose?: () => Promise<void>;
+      groupCommit?: { waitWhenBusy: boolean; runner?: StatementRunner; betweenGroups?: () => void }; deferredTerms?: boolean; announceKeyChanges?: boolean; beforeClose?: () => Promise<void>;
     } = {},
   ) {
     const terms = options.deferredTerms ? new DeferredTermIndex(root, crypto) : undefined;
@@ -420,7 +420,7 @@ export class KyselyStore extends KyselyOps implements Store {
     const group = options.groupCommit;
     this.grouped = group
       ? new GroupCommit<StoreOps>(root, (db) => new KyselyOps(db, dialect, crypto, terms, true), {
-        waitWhenBusy: group.waitWhenBusy, ...(group.runner ? { runner: group.runner } : {}),
+        waitWhenBusy: group.waitWhenBusy, ...(group.runner ? { runner: group.runner } : {}), ...(group.betweenGroups ? { betweenGroups: group.betweenGroups } : {}),
       })
       : undefined;
     // The word index is written behind the messages; while they keep coming (a commit within the

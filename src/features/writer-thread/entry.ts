@@ -11,7 +11,7 @@ import type { FromThread, ToThread, WriteReply, WriteRequest, WriterThreadData }
 const port = parentPort;
 if (!port) throw new Error('the writer thread runs as a worker thread');
 const data = workerData as WriterThreadData;
-const { store, forgetKeys } = openSqliteWriterStore(data.file, { id: data.masterKey.id, key: Buffer.from(data.masterKey.key) });
+const { store, forgetKeys } = openSqliteWriterStore(data.file, { id: data.masterKey.id, key: Buffer.from(data.masterKey.key) }, data.restartFlag);
 const rules = (slackEnabled: boolean) => ({
   now: Date.now, slackEnabled, ...(data.attachmentPolicy ? { attachmentPolicy: data.attachmentPolicy } : {}),
 });

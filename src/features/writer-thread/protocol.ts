@@ -6,6 +6,8 @@ export interface WriterThreadData {
   file: string;
   masterKey: { id: string; key: Uint8Array };
   attachmentPolicy: AttachmentPolicy | undefined;
+  /** The server checkpointer's request to start the log over (store/sqlite/log-restart.ts), shared memory. */
+  restartFlag: Int32Array;
 }
 
 export interface WriteRequest {

@@ -8,6 +8,7 @@ import type { AttachmentPolicy } from '../attachments.ts';
 import type { DataKeyChanges, DeferredWordIndex } from '../../store/types.ts';
 import type { PatientMessageInput, PatientMessageRecord, PatientMessageWriter } from '../patient-message-write.ts';
 import type { FromThread, ToThread, WriteRequest, WriterThreadData } from './protocol.ts';
+import { logRestartFlag } from '../../store/sqlite/log-restart.ts';
 
 export interface WriterThreadOptions {
   /** The SQLite file, already opened and migrated by the server's store. */
@@ -62,7 +63,7 @@ export class PatientMessageThread implements PatientMessageWriter {
   static async start(options: WriterThreadOptions): Promise<PatientMessageThread> {
     const data: WriterThreadData = {
       file: options.file, masterKey: { id: options.masterKey.id, key: new Uint8Array(options.masterKey.key) },
-      attachmentPolicy: options.attachmentPolicy,
+      attachmentPolicy: options.attachmentPolicy, restartFlag: logRestartFlag(options.file),
     };
     const worker = threadProgram(data);
     await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,17 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackgroundCheckpointer } from './checkpointer.ts';
+import { copyWhenAsked, logRestartFlag } from './log-restart.ts';
+
+/** The log header's checkpoint sequence number: one more each time the log starts over. */
+function logSequence(file: string): number {
+  const fd = openSync(`${file}-wal`, 'r');
+  try {
+    const header = Buffer.alloc(4);
+    readSync(fd, header, 0, 4, 12);
+    return header.readUInt32BE(0);
+  } finally { closeSync(fd); }
+}
 
 describe('WAL checkpoints on a worker thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bedside-checkpoint-'));
@@ -44,15 +55,9 @@ describe('WAL checkpoints on a worker thread', () => {
     // it over. Each commit appends three frames (12 KiB), and left alone the log holds them all
     // (measured: 700 MB in a second). Each start afresh counts up the log header's checkpoint
     // sequence number; waiting for three of them, rather than for a fixed time, keeps the test
-    // independent of how much CPU the checkpointer's thread gets on a busy machine.
-    const sequence = () => {
-      const fd = openSync(`${file}-wal`, 'r');
-      try {
-        const header = Buffer.alloc(4);
-        readSync(fd, header, 0, 4, 12);
-        return header.readUInt32BE(0);
-      } finally { closeSync(fd); }
-    };
+    // independent of how much CPU the checkpointer's thread gets on a busy machine. This writer
+    // never answers the request to finish the copy itself (see below): the checkpointer forces it.
+    const sequence = () => logSequence(file);
     insert.run('first');
     const before = sequence();
     const end = performance.now() + 10_000;
@@ -94,5 +99,32 @@ describe('WAL checkpoints on a worker thread', () => {
     insert.run('after');
     expect(writer.prepare('select count(*) as n from t').get()).toEqual({ n: rows + 1 });
     writer.close();
+  });
+
+  it('has the writer finish the copy between its commits, so the log starts over without a RESTART holding the lock', async () => {
+    const run = async (name: string, answer: boolean) => {
+      const file = join(dir, name);
+      const { writer, insert } = openWriter(file);
+      // Asked forever: the checkpointer itself never forces a RESTART here.
+      const checkpointer = new BackgroundCheckpointer(file, () => undefined, { intervalMs: 20, restartFrames: 64, askRounds: 1_000_000 });
+      const copy = copyWhenAsked(logRestartFlag(file), writer);
+      insert.run('first');
+      const before = logSequence(file);
+      const end = performance.now() + 1500;
+      while (logSequence(file) - before < 3 && performance.now() < end) {
+        for (let i = 0; i < 50; i++) {
+          insert.run('x'.repeat(3000));
+          if (answer) copy();
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      await checkpointer.stop();
+      const restarts = logSequence(file) - before;
+      writer.close();
+      return restarts;
+    };
+    expect(await run('answered.sqlite', true)).toBeGreaterThanOrEqual(3);
+    // Nobody answering, and commits never pausing: the log never starts over.
+    expect(await run('unanswered.sqlite', false)).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { LOCK_WAIT_MS } from './immediate-dialect.ts';
+import { logRestartFlag } from './log-restart.ts';
 
 /**
  * The worker's whole program. Plain JavaScript given as source, so it runs the same from the
@@ -20,19 +21,53 @@ function holdingTheLock(mode) {
   db.pragma('busy_timeout = ' + workerData.restartWaitMs);
   try { db.pragma('wal_checkpoint(' + mode + ')'); } finally { db.pragma('busy_timeout = ' + workerData.lockWaitMs); }
 }
+/**
+ * Flushes both files to disk from this thread, outside any lock. A checkpoint that copies the last
+ * frames syncs them, and pays for every page still unwritten: after a long log, 30-35 ms, which
+ * the writer then spent holding up every message (see log-restart.ts). Only an extra sync: SQLite
+ * still syncs what it must, when it must.
+ */
+function syncFiles() {
+  for (const name of [workerData.file + '-wal', workerData.file]) {
+    let fd;
+    try {
+      fd = fs.openSync(name, 'r');
+      fs.fsyncSync(fd);
+    } catch {} finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+}
 function logFileBytes() {
   try { return fs.statSync(workerData.file + '-wal').size; } catch { return 0; }
 }
 // Rounds in a row that found no new frame in the log, everything in it copied.
 let idleRounds = 0;
 let lastLog = -1;
+// Rounds in a row that found the log long without it having started over in between.
+let longRounds = 0;
+function restartLongLog(done) {
+  // Shorter than last round: it started over meanwhile (fast writes may have made it long again).
+  if (done.log < lastLog) longRounds = 0;
+  if (++longRounds <= workerData.askRounds) {
+    // Both files flushed, and what was committed while that copy ran copied too, still without
+    // the lock: the writer is left with only the frames committed since (see log-restart.ts).
+    syncFiles();
+    db.pragma('wal_checkpoint(PASSIVE)');
+    Atomics.store(workerData.restartFlag, 0, 1);
+  } else {
+    longRounds = 0;
+    holdingTheLock('RESTART');
+  }
+}
 const timer = setInterval(() => {
   try {
     // PASSIVE: copies what no reader still needs, never blocks the writer, and syncs the file.
     // On busy or I/O trouble the next round tries again; the WAL keeps every commit meanwhile.
     const [done] = db.pragma('wal_checkpoint(PASSIVE)');
     if (!done) return;
-    if (done.log >= workerData.restartFrames) holdingTheLock('RESTART');
+    if (done.log >= workerData.restartFrames) restartLongLog(done);
+    else longRounds = 0;
     idleRounds = done.log === lastLog && done.log === done.checkpointed ? idleRounds + 1 : 0;
     lastLog = done.log;
     if (idleRounds === workerData.idleRounds && logFileBytes() > workerData.keepBytes) holdingTheLock('TRUNCATE');
@@ -81,16 +116,19 @@ export class BackgroundCheckpointer {
    * `restartWaitMs`: how long a restart waits for the write lock and for readers of the old log.
    * `idleMs`, `keepBytes`: the log file is cut back to nothing once no frame has been written for
    *   `idleMs`, if it is larger than `keepBytes`.
+   * `askRounds`: rounds the writers are given to start a long log over themselves (log-restart.ts).
    */
   constructor(
     file: string, onFailure: (err: unknown) => void,
-    { intervalMs = 250, restartFrames = 65_536, restartWaitMs = 50, idleMs = 2000, keepBytes = 64 * 1024 * 1024 } = {},
+    { intervalMs = 250, restartFrames = 65_536, restartWaitMs = 50, idleMs = 2000, keepBytes = 64 * 1024 * 1024, askRounds = 3 } = {},
   ) {
     const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
     const idleRounds = Math.max(1, Math.ceil(idleMs / intervalMs));
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, intervalMs, sqliteModule, restartFrames, restartWaitMs, idleRounds, keepBytes, lockWaitMs: LOCK_WAIT_MS },
+      workerData: {
+        file, intervalMs, sqliteModule, restartFrames, restartWaitMs, idleRounds, keepBytes, askRounds, restartFlag: logRestartFlag(file), lockWaitMs: LOCK_WAIT_MS,
+      },
     });
     this.worker.on('error', onFailure);
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));

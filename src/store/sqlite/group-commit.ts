@@ -48,13 +48,16 @@ export class GroupCommit<O> {
   private readonly waitWhenBusy: boolean;
   /** Runs the group's prepared statements on the connection the transaction holds. */
   private readonly runner: StatementRunner | undefined;
+  /** Runs after each group's commit, before the next group begins (see log-restart.ts). */
+  private readonly betweenGroups: (() => void) | undefined;
 
   constructor(
     private readonly root: Kysely<Database>, private readonly opsFor: (trx: Transaction<Database>) => O,
-    options: { waitWhenBusy?: boolean; runner?: StatementRunner } = {},
+    options: { waitWhenBusy?: boolean; runner?: StatementRunner; betweenGroups?: () => void } = {},
   ) {
     this.waitWhenBusy = options.waitWhenBusy ?? true;
     this.runner = options.runner;
+    this.betweenGroups = options.betweenGroups;
   }
 
   /**
@@ -92,6 +95,7 @@ export class GroupCommit<O> {
           for (const w of group) w.reject(err);
         }
         this.lastCommitAt = performance.now();
+        this.betweenGroups?.();
       }
     } finally {
       this.running = false;

@@ -9,6 +9,7 @@ import { cachePreparedStatements } from './statement-cache.ts';
 import { InlineLimitPlugin } from '../inline-limit-plugin.ts';
 import { BackgroundCheckpointer } from './checkpointer.ts';
 import { sqliteStatementRunner } from './direct-statements.ts';
+import { copyWhenAsked, logRestartFlag } from './log-restart.ts';
 import { ImmediateSqliteDialect, LOCK_WAIT_MS } from './immediate-dialect.ts';
 import type { MasterKey } from '../../security/master-key.ts';
 
@@ -39,7 +40,8 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
       sqlite.pragma(`journal_size_limit = ${LOG_FILE_LIMIT}`);
     });
   const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', new FieldCrypto(masterKey), {
-    groupCommit: { waitWhenBusy: true, runner: sqliteStatementRunner(sqlite) }, deferredTerms: true, announceKeyChanges: true, beforeClose: async () => checkpointer?.stop(),
+    groupCommit: { waitWhenBusy: true, runner: sqliteStatementRunner(sqlite), ...(checkpointer ? { betweenGroups: copyWhenAsked(logRestartFlag(file), sqlite) } : {}) },
+    deferredTerms: true, announceKeyChanges: true, beforeClose: async () => checkpointer?.stop(),
   });
   await store.migrate();
   return store;
@@ -48,9 +50,10 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
 /**
  * A second connection to a store the server has opened (and migrated), for the patient-message
  * writer thread: it writes messages and indexes their words, and leaves migrations and
- * checkpoints to the server.
+ * checkpoints to the server, except for the last frames of a long log when the server's
+ * checkpointer asks through `restartFlag` (its `logRestartFlag(file)`, see log-restart.ts).
  */
-export function openSqliteWriterStore(file: string, masterKey: MasterKey): { store: KyselyStore; forgetKeys(orgId?: string): void } {
+export function openSqliteWriterStore(file: string, masterKey: MasterKey, restartFlag: Int32Array): { store: KyselyStore; forgetKeys(orgId?: string): void } {
   const crypto = new FieldCrypto(masterKey);
   const sqlite = openConnection(file);
   // Each message of a group commit runs in a savepoint, whose journal (the pages as they were
@@ -61,7 +64,7 @@ export function openSqliteWriterStore(file: string, masterKey: MasterKey): { sto
   // statements (retention, key rotation) may sort or journal far more than a group of messages.
   sqlite.pragma('temp_store = MEMORY');
   const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', crypto, {
-    groupCommit: { waitWhenBusy: false, runner: sqliteStatementRunner(sqlite) }, deferredTerms: true,
+    groupCommit: { waitWhenBusy: false, runner: sqliteStatementRunner(sqlite), betweenGroups: copyWhenAsked(restartFlag, sqlite) }, deferredTerms: true,
   });
   store.wordIndex?.indexHere();
   // Data keys are read afresh at next use: the server's connection rotated them.

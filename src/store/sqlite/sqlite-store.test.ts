@@ -7,6 +7,7 @@ import { runStoreContract } from '../store.contract.ts';
 import { testMasterKey } from '../../../test/support/keys.ts';
 import { seedPractice } from '../../../test/support/practice.ts';
 import { openSqliteStore, openSqliteWriterStore, sqliteFile } from './open.ts';
+import { logRestartFlag } from './log-restart.ts';
 import { writePatientMessage } from '../../features/patient-message-write.ts';
 
 runStoreContract('SQLite in memory', () => openSqliteStore(':memory:', testMasterKey()));
@@ -69,7 +70,7 @@ describe('SQLite writer connection', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bedside-writer-journal-'));
     const server = await openSqliteStore(dir, testMasterKey());
     const inbox = await seedPractice(server);
-    const { store } = openSqliteWriterStore(sqliteFile(dir), testMasterKey());
+    const { store } = openSqliteWriterStore(sqliteFile(dir), testMasterKey(), logRestartFlag(sqliteFile(dir)));
     onTestFinished(async () => {
       await store.close();
       await server.close();
