@@ -1,20 +1,11 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackgroundCheckpointer } from './checkpointer.ts';
 import { copyWhenAsked, logRestartFlag } from './log-restart.ts';
-
-/** The log header's checkpoint sequence number: one more each time the log starts over. */
-function logSequence(file: string): number {
-  const fd = openSync(`${file}-wal`, 'r');
-  try {
-    const header = Buffer.alloc(4);
-    readSync(fd, header, 0, 4, 12);
-    return header.readUInt32BE(0);
-  } finally { closeSync(fd); }
-}
+import { logSequence } from '../../../test/support/sqlite-log.ts';
 
 describe('WAL checkpoints on a worker thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bedside-checkpoint-'));

@@ -1,9 +1,10 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testMasterKey } from '../../../test/support/keys.ts';
+import { logSequence } from '../../../test/support/sqlite-log.ts';
 import { copyWhenAsked, logRestartFlag } from './log-restart.ts';
 import { openSqliteStore, sqliteFile } from './open.ts';
 
@@ -22,21 +23,11 @@ describe('the log started over by the connection that writes next', () => {
     db.transaction(() => { for (let i = 0; i < 2000; i++) insert.run('x'.repeat(1000)); })();
     return { db, file, insert };
   }
-  /** The log header's checkpoint sequence number: one more each time the log starts over. */
-  function sequence(file: string): number {
-    const fd = openSync(`${file}-wal`, 'r');
-    try {
-      const header = Buffer.alloc(4);
-      readSync(fd, header, 0, 4, 12);
-      return header.readUInt32BE(0);
-    } finally { closeSync(fd); }
-  }
-
   it('copies the log into the database file only when asked, once, and the next commit starts the log over', () => {
     const { db, file, insert } = writer('asked.sqlite');
     const flag = logRestartFlag(file);
     const copy = copyWhenAsked(flag, db);
-    const before = { size: statSync(file).size, sequence: sequence(file) };
+    const before = { size: statSync(file).size, sequence: logSequence(file) };
     copy();
     // Not asked: nothing copied.
     expect(statSync(file).size).toBe(before.size);
@@ -55,7 +46,7 @@ describe('the log started over by the connection that writes next', () => {
     expect(statSync(file).size).toBeGreaterThan(before.size + 1_500_000);
     copy();
     insert.run('z');
-    expect(sequence(file)).toBe(before.sequence + 1);
+    expect(logSequence(file)).toBe(before.sequence + 1);
     expect(db.prepare('select count(*) as n from t').get()).toEqual({ n: 2002 });
     other.close();
     db.close();
