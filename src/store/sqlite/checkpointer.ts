@@ -93,10 +93,11 @@ parentPort.on('message', (m) => {
  * The log also has to start over now and then. SQLite starts it from the beginning by itself when
  * a writer begins while every frame has been copied: after any pause in the writes long enough for
  * a passive copy to catch up. Commits arriving back to back never allow that, and the log would
- * grow without end, so once it is `restartFrames` long a RESTART checkpoint follows the passive
- * one: it copies the frames committed since, holding the write lock meanwhile, and has the next
- * writer start the log afresh. Each costs the writer a pause (3-8 ms under the benchmark's load,
- * most of it the database file's sync), which is why the bound is generous: at 16 MB it came
+ * grow without end, so once it is `restartFrames` long the writing connections are asked to copy
+ * the last frames between two of their transactions, after which the next one starts the log
+ * afresh (see log-restart.ts); should the log keep growing for `askRounds` rounds, a RESTART
+ * checkpoint forces it, holding the write lock. Either costs the writer a pause (1.5-4 ms for its
+ * own copy under the benchmark's load), which is why the bound is generous: at 16 MB it came
  * twice a second under load and was the largest share of the latency tail.
  *
  * Started over, the log file keeps its size: SQLite overwrites it from the beginning. Cutting it

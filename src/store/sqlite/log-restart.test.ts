@@ -23,6 +23,7 @@ describe('the log started over by the connection that writes next', () => {
     db.transaction(() => { for (let i = 0; i < 2000; i++) insert.run('x'.repeat(1000)); })();
     return { db, file, insert };
   }
+
   it('copies the log into the database file only when asked, once, and the next commit starts the log over', () => {
     const { db, file, insert } = writer('asked.sqlite');
     const flag = logRestartFlag(file);
