@@ -22,20 +22,19 @@ function holdingTheLock(mode) {
   try { db.pragma('wal_checkpoint(' + mode + ')'); } finally { db.pragma('busy_timeout = ' + workerData.lockWaitMs); }
 }
 /**
- * Flushes both files to disk from this thread, outside any lock. A checkpoint that copies the last
- * frames syncs them, and pays for every page still unwritten: after a long log, 30-35 ms, which
- * the writer then spent holding up every message (see log-restart.ts). Only an extra sync: SQLite
- * still syncs what it must, when it must.
+ * Flushes the log file to disk from this thread, outside any lock. A checkpoint first syncs the
+ * log, and pays for every frame written since the last sync: after a long log under load, 30-35 ms
+ * that the writer then spent holding up every message (see log-restart.ts). Only an extra sync:
+ * SQLite still syncs what it must, when it must. Not the database file: closing a second
+ * descriptor of it would drop the POSIX locks that this process's SQLite connections hold on it.
  */
-function syncFiles() {
-  for (const name of [workerData.file + '-wal', workerData.file]) {
-    let fd;
-    try {
-      fd = fs.openSync(name, 'r');
-      fs.fsyncSync(fd);
-    } catch {} finally {
-      if (fd !== undefined) fs.closeSync(fd);
-    }
+function syncLogFile() {
+  let fd;
+  try {
+    fd = fs.openSync(workerData.file + '-wal', 'r');
+    fs.fsyncSync(fd);
+  } catch {} finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 function logFileBytes() {
@@ -50,9 +49,9 @@ function restartLongLog(done) {
   // Shorter than last round: it started over meanwhile (fast writes may have made it long again).
   if (done.log < lastLog) longRounds = 0;
   if (++longRounds <= workerData.askRounds) {
-    // Both files flushed, and what was committed while that copy ran copied too, still without
-    // the lock: the writer is left with only the frames committed since (see log-restart.ts).
-    syncFiles();
+    // The log flushed, and what was committed while that copy ran copied too, still without the
+    // lock: the writer is left with only the frames committed since (see log-restart.ts).
+    syncLogFile();
     db.pragma('wal_checkpoint(PASSIVE)');
     Atomics.store(workerData.restartFlag, 0, 1);
   } else {
@@ -96,8 +95,8 @@ parentPort.on('message', (m) => {
  * grow without end, so once it is `restartFrames` long the writing connections are asked to copy
  * the last frames between two of their transactions, after which the next one starts the log
  * afresh (see log-restart.ts); should the log keep growing for `askRounds` rounds, a RESTART
- * checkpoint forces it, holding the write lock. Either costs the writer a pause (1.5-4 ms for its
- * own copy under the benchmark's load), which is why the bound is generous: at 16 MB it came
+ * checkpoint forces it, holding the write lock. Either costs the writer a pause (1-4 ms for its
+ * own copy under the benchmark's load, mostly), which is why the bound is generous: at 16 MB it came
  * twice a second under load and was the largest share of the latency tail.
  *
  * Started over, the log file keeps its size: SQLite overwrites it from the beginning. Cutting it

@@ -7,13 +7,14 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
  * SQLite starts the log from its beginning when a transaction begins to write while every frame
  * of it has been copied into the database file. Commits arriving back to back leave no such
  * moment: frames are appended while each copy runs. A RESTART checkpoint on the checkpointer's
- * thread forces it, holding the write lock while it copies the last frames and syncs both files;
- * after a 256 MB log that sync covered every page the earlier copies had left unwritten, and the
+ * thread forces it, holding the write lock while it syncs the log and copies the last frames;
+ * after a 256 MB log under load that sync covered every frame written since the last one, and the
  * writer waited 25-37 ms each time, every message arriving meanwhile with it.
  *
- * So the checkpointer flushes both files itself, copies once more (all outside any lock), and
+ * So the checkpointer flushes the log file itself, copies once more (all outside any lock), and
  * raises a flag; the connection that writes next copies the frames committed since, between two
- * of its transactions (a passive checkpoint: 1.5-4 ms measured under the same load), and its next
+ * of its transactions (a passive checkpoint: 1-4 ms measured under the same load, at times 18-34 ms
+ * when the database file's own sync falls to it), and its next
  * transaction starts the log over. No lock changes hands. The checkpointer still forces a RESTART
  * if the log keeps growing (a reader holding an old snapshot, or no writer taking the turn).
  *
