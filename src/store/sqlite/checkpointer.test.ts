@@ -1,29 +1,18 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackgroundCheckpointer } from './checkpointer.ts';
 import { copyWhenAsked, logRestartFlag } from './log-restart.ts';
-import { logSequence } from '../../../test/support/sqlite-log.ts';
+import { logSequence, openLogWriter } from '../../../test/support/sqlite-log.ts';
 
 describe('WAL checkpoints on a worker thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bedside-checkpoint-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** A writing connection as the store opens one, except that SQLite never checkpoints by itself. */
-  function openWriter(file: string) {
-    const writer = new SqliteDatabase(file);
-    writer.pragma('journal_mode = WAL');
-    writer.pragma('wal_autocheckpoint = 0');
-    writer.pragma('busy_timeout = 5000');
-    writer.exec('create table t (id integer primary key, v text)');
-    return { writer, insert: writer.prepare('insert into t (v) values (?)') };
-  }
-
   it('copies committed pages into the database file while the writer keeps its own automatic checkpoint off', async () => {
     const file = join(dir, 'db.sqlite');
-    const { writer, insert } = openWriter(file);
+    const { writer, insert } = openLogWriter(file);
     const failures: unknown[] = [];
     const checkpointer = new BackgroundCheckpointer(file, () => failures.push('died'), { intervalMs: 50 });
     const before = statSync(file).size;
@@ -40,7 +29,7 @@ describe('WAL checkpoints on a worker thread', () => {
 
   it('starts the log over while commits follow each other without a pause, so it stays short', async () => {
     const file = join(dir, 'busy.sqlite');
-    const { writer, insert } = openWriter(file);
+    const { writer, insert } = openLogWriter(file);
     const checkpointer = new BackgroundCheckpointer(file, () => undefined, { intervalMs: 20, restartFrames: 64 });
     // Back to back: the log is never all copied when a commit begins, so SQLite alone never starts
     // it over. Each commit appends three frames (12 KiB), and left alone the log holds them all
@@ -68,7 +57,7 @@ describe('WAL checkpoints on a worker thread', () => {
 
   it('gives back the space of the log file once nothing has been written for a while, and not before', async () => {
     const file = join(dir, 'idle.sqlite');
-    const { writer, insert } = openWriter(file);
+    const { writer, insert } = openLogWriter(file);
     const checkpointer = new BackgroundCheckpointer(file, () => undefined, { intervalMs: 20, idleMs: 200, keepBytes: 256 * 1024 });
     const logBytes = () => statSync(`${file}-wal`).size;
     // About 2 MB of log, then a small commit every few milliseconds for half a second.
@@ -94,7 +83,7 @@ describe('WAL checkpoints on a worker thread', () => {
 
   it('asks the writer to finish the copy between its commits, so the log starts over without a RESTART holding the lock', async () => {
     const file = join(dir, 'answered.sqlite');
-    const { writer, insert } = openWriter(file);
+    const { writer, insert } = openLogWriter(file);
     // Asked forever: the checkpointer itself never forces a RESTART here.
     const checkpointer = new BackgroundCheckpointer(file, () => undefined, { intervalMs: 20, restartFrames: 64, askRounds: 1_000_000 });
     const flag = logRestartFlag(file);

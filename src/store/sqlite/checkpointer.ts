@@ -113,7 +113,7 @@ export class BackgroundCheckpointer {
    * `onFailure`: the thread could not start or died; the caller hands checkpoints back to SQLite.
    * `restartFrames`: the log's length (in 4 KiB frames) from which it is started over while writes
    *   never pause; 65,536 is 256 MB, about six seconds of the benchmark's saturating load.
-   * `restartWaitMs`: how long a restart waits for the write lock and for readers of the old log.
+   * `restartWaitMs`: how long a RESTART or TRUNCATE waits for the write lock and for readers of the old log.
    * `idleMs`, `keepBytes`: the log file is cut back to nothing once no frame has been written for
    *   `idleMs`, if it is larger than `keepBytes`.
    * `askRounds`: rounds the writers are given to start a long log over themselves (log-restart.ts).

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testMasterKey } from '../../../test/support/keys.ts';
-import { logSequence } from '../../../test/support/sqlite-log.ts';
+import { logSequence, openLogWriter } from '../../../test/support/sqlite-log.ts';
 import { copyWhenAsked, logRestartFlag } from './log-restart.ts';
 import { openSqliteStore, sqliteFile } from './open.ts';
 
@@ -12,20 +12,10 @@ describe('the log started over by the connection that writes next', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bedside-log-restart-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** A connection as the store opens one, SQLite's own checkpoints off, with 2 MB committed. */
-  function writer(name: string) {
-    const file = join(dir, name);
-    const db = new SqliteDatabase(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec('create table t (id integer primary key, v text)');
-    const insert = db.prepare('insert into t (v) values (?)');
-    db.transaction(() => { for (let i = 0; i < 2000; i++) insert.run('x'.repeat(1000)); })();
-    return { db, file, insert };
-  }
-
   it('copies the log into the database file only when asked, once, and the next commit starts the log over', () => {
-    const { db, file, insert } = writer('asked.sqlite');
+    const file = join(dir, 'asked.sqlite');
+    const { writer: db, insert } = openLogWriter(file);
+    db.transaction(() => { for (let i = 0; i < 2000; i++) insert.run('x'.repeat(1000)); })();
     const flag = logRestartFlag(file);
     const copy = copyWhenAsked(flag, db);
     const before = { size: statSync(file).size, sequence: logSequence(file) };

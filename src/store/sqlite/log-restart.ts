@@ -32,8 +32,9 @@ export function logRestartFlag(file: string): Int32Array {
 /** What a writing connection runs between two transactions: the copy, when the checkpointer asked. */
 export function copyWhenAsked(flag: Int32Array, sqlite: SqliteDatabase): () => void {
   return () => {
+    // After every group commit: the shared flag first, the connection's state only when asked.
     // One connection takes each request; the other finds the flag already down.
-    if (sqlite.inTransaction || Atomics.compareExchange(flag, 0, 1, 0) !== 1) return;
+    if (Atomics.load(flag, 0) !== 1 || sqlite.inTransaction || Atomics.compareExchange(flag, 0, 1, 0) !== 1) return;
     try {
       sqlite.pragma('wal_checkpoint(PASSIVE)');
     } catch {
