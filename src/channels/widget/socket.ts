@@ -28,6 +28,8 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Patient messages: a burst of 10, then one per second. */
 const RATE_BURST = 10;
 const RATE_PER_SEC = 1;
+/** How many of its own messages' client ids a connection remembers, to skip their echo. */
+const OWN_CLIENT_IDS = 64;
 
 export interface WidgetSocketDeps {
   store: Store;
@@ -88,8 +90,13 @@ class WidgetConnection {
   private closed = false;
   // Both made on first use: most connections sit idle on a page, and each byte here is paid 10,000 times.
   private write: ((data: string) => void) | undefined;
-  /** Client ids of the messages this connection sent lately: their live echo is not sent back to it. */
-  private ownClientIds: Set<string> | undefined;
+  /**
+   * Client ids of the messages this connection sent lately, a ring of the last OWN_CLIENT_IDS:
+   * their live echo is not sent back to it. Not a Set: see domain/waiting-by-id.ts for what a hash
+   * table replaced every few dozen messages costs the young generation.
+   */
+  private ownClientIds: string[] | undefined;
+  private nextOwn = 0;
 
   constructor(private readonly socket: WebSocket, private readonly inbox: Inbox, private readonly deps: WidgetSocketDeps) {}
 
@@ -177,10 +184,8 @@ class WidgetConnection {
       this.send({ type: 'error', code: 'rate_limited', message: 'Too many messages; please wait a moment', clientId });
       return;
     }
-    const own = (this.ownClientIds ??= new Set());
-    own.add(clientId);
     // Bounded: only the echo of a message still on its way matters.
-    if (own.size > 64) own.delete(own.values().next().value as string);
+    (this.ownClientIds ??= new Array<string>(OWN_CLIENT_IDS).fill(''))[this.nextOwn++ % OWN_CLIENT_IDS] = clientId;
     const { message, conversation } = await this.deps.conversations.receivePatientMessage({
       inbox: this.inbox, identity: { channel: 'web', externalId: this.visitorId as string }, body, clientId,
       ...(this.contact ? { lastContactId: this.contact.id } : {}),
@@ -230,7 +235,7 @@ class WidgetConnection {
           // Just committed on this node: as written; otherwise from the store.
           const recent = recordOf(e) ?? this.deps.conversations.recent.get(this.inbox.orgId, e.messageId);
           // This connection sent it and gets (or got) the ack; the patient's other tabs get the echo.
-          if (recent?.message.direction === 'in' && recent.message.clientId && this.ownClientIds?.has(recent.message.clientId)) return;
+          if (recent?.message.direction === 'in' && recent.message.clientId && this.ownClientIds?.includes(recent.message.clientId)) return;
           const m = recent?.message ?? await this.deps.store.getMessage(this.inbox.orgId, e.messageId);
           // The topic is this contact's; the check keeps a stray event from showing another's message.
           const c = recent?.conversation ?? (m && await this.deps.store.getConversation(this.inbox.orgId, m.conversationId));

@@ -17,7 +17,10 @@ const rules = (slackEnabled: boolean) => ({
 });
 
 let replies: WriteReply[] = [];
-const inFlight = new Set<Promise<void>>();
+// A count, not a set of the writes' promises: see domain/waiting-by-id.ts for what a hash table
+// churning thousands of entries a second costs the young generation.
+let inFlight = 0;
+let allWritten: (() => void) | undefined;
 const send = (m: FromThread) => port.postMessage(m);
 function flush(): void {
   if (!replies.length) return;
@@ -33,12 +36,15 @@ function reply(r: WriteReply): void {
 }
 
 async function write(req: WriteRequest): Promise<void> {
+  inFlight++;
   try {
     const record = await store.transaction((tx) => writePatientMessage(tx, revive(req.input), rules(req.slackEnabled)));
     reply({ id: req.id, ok: true, record });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     reply({ id: req.id, ok: false, error: { name: e.name, message: e.message } });
+  } finally {
+    if (--inFlight === 0) allWritten?.();
   }
 }
 
@@ -59,17 +65,14 @@ port.on('message', (m: ToThread) => {
     return;
   }
   if (m.type === 'write') {
-    for (const req of m.requests) {
-      const done = write(req);
-      inFlight.add(done);
-      void done.finally(() => inFlight.delete(done));
-    }
+    for (const req of m.requests) void write(req);
     return;
   }
   if (m.type !== 'stop') return;
   // Every request already received is written and answered before the connection closes; the
   // thread then ends, which the server sees as its exit.
-  void Promise.allSettled([...inFlight]).then(() => store.close()).finally(() => {
+  const written = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => { allWritten = resolve; });
+  void written.then(() => store.close()).finally(() => {
     flush();
     port.close();
   });

@@ -9,6 +9,7 @@ import type { DataKeyChanges, DeferredWordIndex } from '../../store/types.ts';
 import type { PatientMessageInput, PatientMessageRecord, PatientMessageWriter } from '../patient-message-write.ts';
 import type { FromThread, ToThread, WriteRequest, WriterThreadData } from './protocol.ts';
 import { logRestartFlag } from '../../store/sqlite/log-restart.ts';
+import { WaitingById } from '../../domain/waiting-by-id.ts';
 
 export interface WriterThreadOptions {
   /** The SQLite file, already opened and migrated by the server's store. */
@@ -42,7 +43,7 @@ export interface WriterThreadOptions {
  * single. Later ones are written by `fallback`.
  */
 export class PatientMessageThread implements PatientMessageWriter {
-  private readonly pending = new Map<number, { resolve: (r: PatientMessageRecord) => void; reject: (e: Error) => void }>();
+  private readonly pending = new WaitingById<{ resolve: (r: PatientMessageRecord) => void; reject: (e: Error) => void }>();
   private readonly catchUps = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private queue: WriteRequest[] = [];
   private nextId = 1;
@@ -127,10 +128,7 @@ export class PatientMessageThread implements PatientMessageWriter {
       this.post({ type: 'write', requests });
     } catch (err) {
       // Not sent (a value that cannot be copied to the thread): nothing of this batch was written.
-      for (const { id } of requests) {
-        this.pending.get(id)?.reject(err instanceof Error ? err : new Error(String(err)));
-        this.pending.delete(id);
-      }
+      for (const { id } of requests) this.pending.take(id)?.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -147,8 +145,7 @@ export class PatientMessageThread implements PatientMessageWriter {
     }
     if (m.type !== 'written') return;
     for (const r of m.replies) {
-      const waiting = this.pending.get(r.id);
-      this.pending.delete(r.id);
+      const waiting = this.pending.take(r.id);
       if (r.ok) waiting?.resolve(r.record);
       else waiting?.reject(Object.assign(new Error(r.error.message), { name: r.error.name }));
     }
@@ -163,15 +160,13 @@ export class PatientMessageThread implements PatientMessageWriter {
     this.catchUps.clear();
     // Never handed over: written here instead.
     for (const { id, input, slackEnabled } of this.queue) {
-      const waiting = this.pending.get(id);
-      this.pending.delete(id);
+      const waiting = this.pending.take(id);
       if (waiting) this.options.fallback.write(input, slackEnabled).then(waiting.resolve, waiting.reject);
     }
     this.queue = [];
     // Handed over and not answered: perhaps written, perhaps not. The sender tries again (see the
     // class comment), and its client or vendor id keeps the message single.
-    for (const waiting of this.pending.values()) waiting.reject(new Error('the writer thread stopped before confirming the message'));
-    this.pending.clear();
+    for (const waiting of this.pending.takeAll()) waiting.reject(new Error('the writer thread stopped before confirming the message'));
   }
 }
 
