@@ -90,6 +90,25 @@ describe('widget reconnect and resume', () => {
     await tab2.close();
   });
 
+  it('handles a burst of frames on one socket strictly in the order sent, a bad frame answered in its place', async () => {
+    const v = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    await v.hello();
+    const before = v.frames.length;
+    // Sent without waiting: the first message creates the contact and conversation, so it takes
+    // longest, and everything after it must still be answered after it.
+    v.send({ type: 'message', clientId: 'burst-one', body: 'First of three' });
+    v.sendRaw('{not json');
+    v.send({ type: 'message', clientId: 'burst-two', body: 'Second of three' });
+    v.send({ type: 'ping' });
+    v.send({ type: 'message', clientId: 'burst-three', body: 'Third of three' });
+    await v.next('ack', before, (f) => f.clientId === 'burst-three');
+    const answers = v.frames.slice(before).filter((f) => f.type !== 'message' && f.type !== 'typing');
+    expect(answers.map((f) => (f.type === 'ack' ? f.clientId : f.type))).toEqual(['burst-one', 'error', 'burst-two', 'pong', 'burst-three']);
+    const acks = answers.flatMap((f) => (f.type === 'ack' ? [f.message.id] : []));
+    expect(acks).toEqual([...acks].sort((a, b) => a - b));
+    await v.close();
+  });
+
   it("shows a patient's message live in their other tabs, but not again in the tab that sent it", async () => {
     const [tab1, tab2] = await twoTabs('First, to open the conversation');
     const ack = await tab1.say('Sent from tab one');

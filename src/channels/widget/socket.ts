@@ -18,7 +18,7 @@ import { errorBody } from '../../errors.ts';
 import { CLIENT_ID_PATTERN, clientFrameSchema, type ClientFrame, type ServerFrame, type VisitorProfile } from './protocol.ts';
 import { toWidgetInboxInfo, toWidgetMessage } from './present.ts';
 import { coalescingSender } from '../../http/coalesced-send.ts';
-import { recordOf } from '../../features/recent-messages.ts';
+import { recordOf, type RecentMessage } from '../../features/recent-messages.ts';
 
 export const WIDGET_MAX_FRAME_BYTES = 32 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
@@ -83,7 +83,9 @@ class WidgetConnection {
   private visitorId: string | undefined;
   private contact: Contact | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  /** A frame is being handled; later ones wait in `backlog` (made on first use). */
+  private handling = false;
+  private backlog: Array<{ raw: string; isBinary: boolean }> | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
   private tokens = RATE_BURST;
   private lastRefill = Date.now();
@@ -103,11 +105,9 @@ class WidgetConnection {
   start(): void {
     this.helloTimer = setTimeout(() => this.socket.close(4408, 'hello expected'), HELLO_TIMEOUT_MS);
     this.socket.on('message', (data, isBinary) => {
-      // Serialise: a message must be acked before the next frame is looked at.
-      this.chain = this.chain.then(() => this.onFrame(data.toString(), isBinary)).catch((err: unknown) => {
-        this.deps.log.error({ err }, 'widget frame failed');
-        this.send({ type: 'error', code: 'internal', message: 'Something went wrong; please try again' });
-      });
+      const frame = { raw: data.toString(), isBinary };
+      if (this.handling) (this.backlog ??= []).push(frame);
+      else void this.handleFrames(frame);
     });
     this.socket.on('close', () => {
       this.closed = true;
@@ -115,6 +115,24 @@ class WidgetConnection {
       void this.unsubscribe?.();
     });
     this.socket.on('error', () => this.socket.terminate());
+  }
+
+  /**
+   * One frame at a time, in arrival order: a message must be acked before the next frame is looked
+   * at. A loop, not a chain of promises: the chain's last link lived until the visitor's next frame
+   * (a second or more) and was copied and promoted by the scavenges in between, at every socket.
+   */
+  private async handleFrames(first: { raw: string; isBinary: boolean }): Promise<void> {
+    this.handling = true;
+    for (let frame = first as typeof first | undefined; frame; frame = this.backlog?.shift()) {
+      try {
+        await this.onFrame(frame.raw, frame.isBinary);
+      } catch (err) {
+        this.deps.log.error({ err }, 'widget frame failed');
+        this.send({ type: 'error', code: 'internal', message: 'Something went wrong; please try again' });
+      }
+    }
+    this.handling = false;
   }
 
   private send(frame: ServerFrame): void {
@@ -229,13 +247,15 @@ class WidgetConnection {
     let live = Promise.resolve();
     this.unsubscribe = await this.deps.bus.subscribe(topics.visitor(this.inbox.id, contact.id), (event) => {
       const e = event as VisitorEvent;
+      // This connection sent it and gets (or got) the ack; the patient's other tabs get the echo.
+      // Known at once when the record came with the event: nothing to queue behind the others.
+      if (e.type === 'message' && this.sentHere(recordOf(e))) return;
       // One at a time, so a reply and the typing "off" after it arrive in the order they happened.
       live = live.then(async () => {
         if (e.type === 'message') {
           // Just committed on this node: as written; otherwise from the store.
           const recent = recordOf(e) ?? this.deps.conversations.recent.get(this.inbox.orgId, e.messageId);
-          // This connection sent it and gets (or got) the ack; the patient's other tabs get the echo.
-          if (recent?.message.direction === 'in' && recent.message.clientId && this.ownClientIds?.includes(recent.message.clientId)) return;
+          if (this.sentHere(recent)) return;
           const m = recent?.message ?? await this.deps.store.getMessage(this.inbox.orgId, e.messageId);
           // The topic is this contact's; the check keeps a stray event from showing another's message.
           const c = recent?.conversation ?? (m && await this.deps.store.getConversation(this.inbox.orgId, m.conversationId));
@@ -247,6 +267,12 @@ class WidgetConnection {
     });
     // The socket may have closed while we were subscribing.
     if (this.closed) void this.unsubscribe();
+  }
+
+  /** A patient message this connection sent lately (see ownClientIds). */
+  private sentHere(recent: RecentMessage | undefined): boolean {
+    const clientId = recent?.message.direction === 'in' ? recent.message.clientId : null;
+    return !!clientId && !!this.ownClientIds?.includes(clientId);
   }
 
   private takeToken(): boolean {
