@@ -221,10 +221,12 @@ async function login(url, secret, stepOffset = 1) {
  * thousands of sockets outlived it and were promoted, and full collections followed every two
  * seconds: 5-20 ms pauses, measured as server latency (60-90 times in Bedside's 20 s latency step,
  * which receives an acknowledgement for each message as well). A 64 MB one lets them die young.
+ * `--expose-gc`: each step starts with a full collection of what the steps before it left (see
+ * openLoop in load.mjs).
  */
 function startLoad() {
   const child = fork(join(root, 'bench/load/load.mjs'), [], {
-    cwd: root, execArgv: ['--import', 'tsx', '--max-old-space-size=2048', '--max-semi-space-size=64'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    cwd: root, execArgv: ['--import', 'tsx', '--max-old-space-size=2048', '--max-semi-space-size=64', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.add(child);
   let seq = 0;
