@@ -11,7 +11,8 @@ import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './att
 import { jobKinds, queueKeys } from './job-kinds.ts';
 
 export interface PatientMessageInput {
-  inbox: Inbox;
+  /** Which inbox: only its id and organization are needed to write the message. */
+  inbox: Pick<Inbox, 'id' | 'orgId'>;
   /** How this channel knows the patient: a widget visitor id, a phone number... */
   identity: { channel: ChannelKind; externalId: string };
   body: string;
@@ -70,7 +71,7 @@ export function writerInTransaction(store: Store, rules: Omit<PatientMessageRule
 }
 
 /** A new, open conversation of a contact in an inbox. */
-export function newConversation(inbox: Inbox, contactId: string, channel: ChannelKind, now: number): Conversation {
+export function newConversation(inbox: Pick<Inbox, 'id' | 'orgId'>, contactId: string, channel: ChannelKind, now: number): Conversation {
   return {
     id: newId('cv'), orgId: inbox.orgId, inboxId: inbox.id, contactId, channel,
     ref: newConversationRef(), status: 'open', assigneeId: null, slackChannelId: null, slackThreadTs: null,
