@@ -180,6 +180,10 @@ const kinds = {
 let senders = [];
 let staff;
 let idle = [];
+/** Every target's connections, by kind, while they stay open: `use` makes one of them current. */
+const connected = new Map();
+/** Latencies of every step kept under one key (a target's latency slices), merged. */
+const kept = new Map();
 
 function summary(h) {
   return {
@@ -224,11 +228,21 @@ async function openLoop({ rate, durationMs, drainMs }, send) {
 }
 
 const commands = {
+  /** Opens a target's staff socket and visitors; they become current, and stay open until disconnect. */
   async connect({ target, senders: count }) {
     const k = kinds[target.kind];
     staff = await k.staff(target);
     senders = await openMany(count, 50, () => k.visitor(target));
+    connected.set(target.kind, { staff, senders });
     return { senders: senders.length };
+  },
+
+  /** Makes the connections of a target connected earlier current. */
+  use({ kind }) {
+    const c = connected.get(kind);
+    if (!c) throw new Error(`no ${kind} connections open`);
+    ({ staff, senders } = c);
+    return {};
   },
 
   /** Each visitor says something once, so the timed steps measure steady state, not first contact. */
@@ -240,13 +254,28 @@ const commands = {
     return r;
   },
 
-  async step(args) {
-    return openLoop(args, (id, i) => senders[i % senders.length].send(id));
+  /** One step; with `keep`, its latencies are merged into that key's, whose totals come back as `kept`. */
+  async step({ keep, ...args }) {
+    const r = await openLoop(args, (id, i) => senders[i % senders.length].send(id));
+    if (!keep) return r;
+    const k = kept.get(keep) ?? { histogram: newHistogram(), offered: 0, delivered: 0, errors: 0, lost: 0 };
+    k.histogram.add(histogram);
+    k.offered += r.offered;
+    k.delivered += r.delivered;
+    k.errors += r.errors;
+    k.lost += r.lost;
+    kept.set(keep, k);
+    const { offered, delivered: all, errors: failed, lost } = k;
+    return { ...r, kept: { rate: r.rate, offered, delivered: all, errors: failed, lost, deliveredRatio: all / offered, ...summary(k.histogram) } };
   },
 
+  /** Closes every target's connections. */
   async disconnect() {
-    for (const s of senders) s.close();
-    staff?.close();
+    for (const c of connected.values()) {
+      for (const s of c.senders) s.close();
+      c.staff?.close();
+    }
+    connected.clear();
     senders = [];
     staff = undefined;
     await sleep(200);
