@@ -73,18 +73,18 @@ function cpuTicks(pid) {
 }
 
 /**
- * Waits until the server has been nearly idle (under 5% of a core) for half a second, at most
- * 30 s: one scenario's backlog (a saturating ramp leaves work behind, such as Bedside's word
- * index that waited for a pause) must not be measured as the next scenario's latency. Every
- * target waits the same way. Returns the seconds it took.
+ * Waits until every one of the servers has been nearly idle (each under 5% of a core) for the same
+ * half second, at most 30 s: a backlog (a saturating ramp leaves work behind, such as Bedside's
+ * word index that waited for a pause) must not be measured as the next slice's latency, whoever's
+ * slice it is. Every target waits the same way. Returns the seconds it took.
  */
-async function settle(pid) {
+async function settle(pids) {
   const start = Date.now();
-  let before = cpuTicks(pid);
+  let before = pids.map(cpuTicks);
   while (Date.now() - start < 30_000) {
     await sleep(500);
-    const now = cpuTicks(pid);
-    if (now - before < 3) break;
+    const now = pids.map(cpuTicks);
+    if (now.every((t, i) => t - before[i] < 3)) break;
     before = now;
   }
   return (Date.now() - start) / 1000;
@@ -321,8 +321,7 @@ async function relayAndLatency() {
     for (let round = 0; round < P.latencyRounds; round++) {
       for (let i = 0; i < TARGETS.length; i++) {
         const kind = TARGETS[(i + round) % TARGETS.length];
-        let settled = 0;
-        for (const server of servers) settled += await settle(server.pid);
+        const settled = await settle(servers.map((server) => server.pid));
         await load.call('use', { kind });
         const { kept } = await load.call('step', { rate, durationMs: sliceMs, drainMs: 5000, keep: kind });
         lat[kind] = { ...kept, settledSeconds: (lat[kind]?.settledSeconds ?? 0) + settled };
