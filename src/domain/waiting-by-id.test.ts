@@ -51,6 +51,15 @@ describe('WaitingById', () => {
     expect(w.capacity).toBe(128);
   });
 
+  it('replaces what waits under an id set again', () => {
+    const w = new WaitingById<string>(4);
+    w.set(6, 'first');
+    w.set(6, 'second');
+    expect(w.size).toBe(1);
+    expect(w.take(6)).toBe('second');
+    expect(w.size).toBe(0);
+  });
+
   it('hands over everything still waiting in id order, and is empty after', () => {
     const w = new WaitingById<string>(2);
     w.set(7, 'c');

@@ -29,8 +29,11 @@ export class WaitingById<T> {
     return this.ids.length;
   }
 
+  /** `value` waits under `id` (in place of whatever waited under that id before). */
   set(id: number, value: T): void {
-    if (this.ids[this.slot(id)] !== undefined) this.grow(id);
+    const taken = this.ids[this.slot(id)];
+    if (taken === id) this.take(id);
+    else if (taken !== undefined) this.grow(id);
     const i = this.slot(id);
     this.ids[i] = id;
     this.values[i] = value;
