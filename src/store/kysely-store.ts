@@ -23,7 +23,7 @@ import { migrationProvider } from './migrations/index.ts';
 import { GroupCommit } from './sqlite/group-commit.ts';
 import { DeferredTermIndex } from './sqlite/deferred-terms.ts';
 import { writeMessageTerms } from './term-index.ts';
-import { PreparedQuery, type StatementRunner } from './prepared.ts';
+import { executeCompiled, PreparedQuery, type StatementRunner } from './prepared.ts';
 import type {
   ContactPatch, ConversationPatch, DataKeyChanges, DeferredWordIndex, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
 } from './types.ts';
@@ -315,7 +315,8 @@ class KyselyOps implements StoreOps {
     const row: NewMessage & { id?: number } = Object.fromEntries(given.map((k) => [k, m[k as keyof NewMessage]])) as NewMessage;
     let inserted: { id: number } | undefined;
     if (this.soleWriter) {
-      this.messageIds ??= Number((await this.db.executeQuery<{ seq: number }>(lastMessageId)).rows[0]?.seq ?? 0);
+      // Once per group commit: on the connection directly, like the group's other statements.
+      this.messageIds ??= Number((await executeCompiled<{ seq: number }>(this.db, lastMessageId)).rows[0]?.seq ?? 0);
       const id = ++this.messageIds;
       const sealed = { ...row, id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) };
       const { numAffectedRows } = await insertMessageRowWithId.execute(this.db, this.dialect, sealed, Object.keys(sealed).sort().join(','));
