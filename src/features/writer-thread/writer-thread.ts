@@ -22,6 +22,8 @@ import { WaitingById } from '../../domain/waiting-by-id.ts';
  * every 40 s under that load, and never at rest. Only this thread's heap: set around its start.
  */
 const OLD_GENERATION_FLOOR_MB = 128;
+/** The flag as every other heap gets it: as given on the command line, else V8's default. */
+const OLD_SPACE_AS_GIVEN = process.execArgv.find((a) => /^--initial[-_]old[-_]space[-_]size=/.test(a)) ?? '--initial-old-space-size=0';
 
 export interface WriterThreadOptions {
   /** The SQLite file, already opened and migrated by the server's store. */
@@ -78,9 +80,12 @@ export class PatientMessageThread implements PatientMessageWriter {
       file: options.file, masterKey: { id: options.masterKey.id, key: new Uint8Array(options.masterKey.key) },
       attachmentPolicy: options.attachmentPolicy, restartFlag: logRestartFlag(options.file),
     };
-    // V8 reads the flag when it creates the thread's heap, on that thread, before it is ready.
+    // V8 reads the flag when it creates the thread's heap, on that thread, before the thread runs
+    // any JavaScript ('online'): set for no longer than that, so no other thread's heap gets it.
     v8.setFlagsFromString(`--initial-old-space-size=${OLD_GENERATION_FLOOR_MB}`);
+    const restoreFlag = () => v8.setFlagsFromString(OLD_SPACE_AS_GIVEN);
     const worker = threadProgram(data);
+    worker.once('online', restoreFlag);
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`the writer thread exited (code ${code}) before it was ready`));
       const onReady = (m: FromThread) => {
@@ -93,7 +98,11 @@ export class PatientMessageThread implements PatientMessageWriter {
       worker.on('message', onReady);
       worker.once('error', reject);
       worker.once('exit', onExit);
-    }).finally(() => v8.setFlagsFromString('--initial-old-space-size=0'));
+    }).finally(() => {
+      // Also when the thread failed before it came online; a second restore changes nothing.
+      worker.off('online', restoreFlag);
+      restoreFlag();
+    });
     return new PatientMessageThread(worker, options);
   }
 
