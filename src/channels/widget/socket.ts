@@ -105,9 +105,8 @@ class WidgetConnection {
   start(): void {
     this.helloTimer = setTimeout(() => this.socket.close(4408, 'hello expected'), HELLO_TIMEOUT_MS);
     this.socket.on('message', (data, isBinary) => {
-      const frame = { raw: data.toString(), isBinary };
-      if (this.handling) (this.backlog ??= []).push(frame);
-      else void this.handleFrames(frame);
+      if (this.handling) (this.backlog ??= []).push({ raw: data.toString(), isBinary });
+      else void this.handleFrames(data.toString(), isBinary);
     });
     this.socket.on('close', () => {
       this.closed = true;
@@ -122,15 +121,18 @@ class WidgetConnection {
    * at. A loop, not a chain of promises: the chain's last link lived until the visitor's next frame
    * (a second or more) and was copied and promoted by the scavenges in between, at every socket.
    */
-  private async handleFrames(first: { raw: string; isBinary: boolean }): Promise<void> {
+  private async handleFrames(raw: string, isBinary: boolean): Promise<void> {
     this.handling = true;
-    for (let frame = first as typeof first | undefined; frame; frame = this.backlog?.shift()) {
+    for (;;) {
       try {
-        await this.onFrame(frame.raw, frame.isBinary);
+        await this.onFrame(raw, isBinary);
       } catch (err) {
         this.deps.log.error({ err }, 'widget frame failed');
         this.send({ type: 'error', code: 'internal', message: 'Something went wrong; please try again' });
       }
+      const next = this.backlog?.shift();
+      if (!next) break;
+      ({ raw, isBinary } = next);
     }
     this.handling = false;
   }
