@@ -195,9 +195,8 @@ function summary(h) {
 
 /** Sends at `rate` per second for `durationMs`, round-robin over the senders, then waits up to `drainMs`. */
 async function openLoop({ rate, durationMs, drainMs }, send) {
-  // What the previous target's connections and steps left in this process is collected now, not
-  // in a pause during this step (counted as this target's latency): the targets run one after
-  // another in this one process, the last with the most garbage behind it.
+  // What the steps before this one left in this process (every target's, all run from here) is
+  // collected now, not in a pause during this step, where it would count as this target's latency.
   globalThis.gc?.();
   histogram = newHistogram();
   delivered = 0;
@@ -258,15 +257,11 @@ const commands = {
   async step({ keep, ...args }) {
     const r = await openLoop(args, (id, i) => senders[i % senders.length].send(id));
     if (!keep) return r;
-    const k = kept.get(keep) ?? { histogram: newHistogram(), offered: 0, delivered: 0, errors: 0, lost: 0 };
-    k.histogram.add(histogram);
-    k.offered += r.offered;
-    k.delivered += r.delivered;
-    k.errors += r.errors;
-    k.lost += r.lost;
-    kept.set(keep, k);
-    const { offered, delivered: all, errors: failed, lost } = k;
-    return { ...r, kept: { rate: r.rate, offered, delivered: all, errors: failed, lost, deliveredRatio: all / offered, ...summary(k.histogram) } };
+    if (!kept.has(keep)) kept.set(keep, { histogram: newHistogram(), counts: { offered: 0, delivered: 0, errors: 0, lost: 0 } });
+    const { histogram: merged, counts } = kept.get(keep);
+    merged.add(histogram);
+    for (const key of Object.keys(counts)) counts[key] += r[key];
+    return { ...r, kept: { rate: r.rate, ...counts, deliveredRatio: counts.delivered / counts.offered, ...summary(merged) } };
   },
 
   /** Closes every target's connections. */
