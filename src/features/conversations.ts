@@ -15,6 +15,7 @@ import { jobKinds, queueKeys } from './job-kinds.ts';
 import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './attachments.ts';
 import { RecentMessages, withRecord, type RecentMessage } from './recent-messages.ts';
 import type { CoreMetrics } from './metrics.ts';
+import { withFields } from '../domain/with-fields.ts';
 import {
   enqueueSlackUpdate, findOrCreateContact, writerInTransaction,
   type PatientMessageInput, type PatientMessageRecord, type PatientMessageWriter,
@@ -219,9 +220,9 @@ export class ConversationService {
     patch: Pick<Conversation, 'status' | 'resolvedAt'> & Partial<Pick<Conversation, 'assigneeId'>>,
   ): Promise<Conversation> {
     const updated = await this.store.transaction(async (tx) => {
-      const full = { ...patch, updatedAt: this.now() };
+      const full = withFields(patch, { updatedAt: this.now() });
       await tx.updateConversation(conversation.orgId, conversation.id, full);
-      const next = { ...conversation, ...full };
+      const next = withFields(conversation, full);
       if (this.options.slackEnabledFor(conversation.orgId)) await enqueueSlackUpdate(tx, next);
       return next;
     });

@@ -9,6 +9,7 @@ import type { ChannelKind, Contact, Conversation, Inbox, Message } from '../doma
 import type { ContactPatch, Store, StoreOps } from '../store/types.ts';
 import { screenAll, type AttachmentPolicy, type IncomingAttachment } from './attachments.ts';
 import { jobKinds, queueKeys } from './job-kinds.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 export interface PatientMessageInput {
   /** Which inbox: only its id and organization are needed to write the message. */
@@ -67,7 +68,7 @@ export interface PatientMessageWriter {
 
 /** Writes in a transaction of the store, on the caller's thread. */
 export function writerInTransaction(store: Store, rules: Omit<PatientMessageRules, 'slackEnabled'>): PatientMessageWriter {
-  return { write: (input, slackEnabled) => store.transaction((tx) => writePatientMessage(tx, input, { ...rules, slackEnabled })) };
+  return { write: (input, slackEnabled) => store.transaction((tx) => writePatientMessage(tx, input, withFields(rules, { slackEnabled }))) };
 }
 
 /** A new, open conversation of a contact in an inbox. */
@@ -119,7 +120,7 @@ export async function writePatientMessage(tx: StoreOps, input: PatientMessageInp
     ...(reopened ? { status: 'open' as const, resolvedAt: null } : {}),
   };
   await tx.updateConversation(orgId, conversation.id, patch);
-  conversation = { ...conversation, ...patch };
+  conversation = withFields(conversation, patch);
 
   if (rules.slackEnabled) {
     await tx.enqueueJob({

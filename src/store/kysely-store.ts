@@ -24,6 +24,7 @@ import { GroupCommit } from './sqlite/group-commit.ts';
 import { DeferredTermIndex } from './sqlite/deferred-terms.ts';
 import { writeMessageTerms } from './term-index.ts';
 import { executeCompiled, PreparedQuery, type StatementRunner } from './prepared.ts';
+import { withFields } from '../domain/with-fields.ts';
 import type {
   ContactPatch, ConversationPatch, DataKeyChanges, DeferredWordIndex, Dialect, Job, JobCounts, NewJob, NewMessage, Store, StoreOps,
 } from './types.ts';
@@ -135,7 +136,7 @@ class KyselyOps implements StoreOps {
 
   protected async openMessage(r: Selectable<Database['messages']>): Promise<Message> {
     const m = toMessage(r);
-    return { ...m, body: await this.crypto.open(this.db, m.orgId, 'messages', 'body', m.id, m.body) };
+    return withFields(m, { body: await this.crypto.open(this.db, m.orgId, 'messages', 'body', m.id, m.body) });
   }
 
   async countOrganizations(): Promise<number> {
@@ -303,7 +304,7 @@ class KyselyOps implements StoreOps {
     const fields = Object.keys(patch).filter((k) => patch[k as keyof ConversationPatch] !== undefined);
     if (fields.length === 0) return;
     const defined = Object.fromEntries(fields.map((k) => [k, patch[k as keyof ConversationPatch]])) as ConversationPatch;
-    await updateConversationRow.execute(this.db, this.dialect, { ...defined, orgId, id }, fields.sort().join(','));
+    await updateConversationRow.execute(this.db, this.dialect, withFields(defined, { orgId, id }), fields.sort().join(','));
   }
 
   async insertMessage(m: NewMessage): Promise<{ message: Message; created: boolean }> {
@@ -318,7 +319,7 @@ class KyselyOps implements StoreOps {
       // Once per group commit: on the connection directly, like the group's other statements.
       this.messageIds ??= Number((await executeCompiled<{ seq: number }>(this.db, lastMessageId)).rows[0]?.seq ?? 0);
       const id = ++this.messageIds;
-      const sealed = { ...row, id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) };
+      const sealed = withFields(row, { id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) });
       const { numAffectedRows } = await insertMessageRowWithId.execute(this.db, this.dialect, sealed, Object.keys(sealed).sort().join(','));
       if (numAffectedRows) inserted = { id };
     } else {

@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -63,7 +64,7 @@ export class PreparedQuery<A extends object, R> {
       // An absent optional field is stored as NULL, as Kysely would leave the column to default to.
       return name === undefined ? p : (args[name] ?? null);
     });
-    return executeCompiled(db, { ...query, parameters });
+    return executeCompiled(db, withFields(query, { parameters }));
   }
 
   async rows(db: Db, engine: string, args: A, shape = ''): Promise<R[]> {

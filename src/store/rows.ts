@@ -4,8 +4,11 @@ import type { Selectable } from 'kysely';
 import type { ChannelKind, Conversation, ConversationStatus, Message } from '../domain/types.ts';
 import type { ConversationsTable, MessagesTable } from './schema.ts';
 
+// Field by field, as toMessage: a copy made by spreading the row and then adding to it outlives the
+// next young-generation collection (see domain/with-fields.ts), on every message's path.
 export const toConversation = (r: Selectable<ConversationsTable>): Conversation => ({
-  ...r,
+  id: r.id, orgId: r.orgId, inboxId: r.inboxId, contactId: r.contactId, ref: r.ref,
+  assigneeId: r.assigneeId, slackChannelId: r.slackChannelId, slackThreadTs: r.slackThreadTs,
   channel: r.channel as ChannelKind,
   status: r.status as ConversationStatus,
   createdAt: Number(r.createdAt),

@@ -11,6 +11,7 @@ import type { PatientMessageInput, PatientMessageRecord, PatientMessageWriter } 
 import type { FromThread, ToThread, WriteRequest, WriterThreadData } from './protocol.ts';
 import { logRestartFlag } from '../../store/sqlite/log-restart.ts';
 import { WaitingById } from '../../domain/waiting-by-id.ts';
+import { withFields } from '../../domain/with-fields.ts';
 
 /**
  * The floor, in MB, under the writer thread's old generation: V8 skips full collections below it.
@@ -113,7 +114,7 @@ export class PatientMessageThread implements PatientMessageWriter {
       this.pending.set(id, { resolve, reject });
       // Only the inbox's id and organization cross: with its settings it was over half of every
       // request's bytes, copied on this thread and rebuilt on the other for each message.
-      const request = { id, input: { ...input, inbox: { id: input.inbox.id, orgId: input.inbox.orgId } }, slackEnabled };
+      const request = { id, input: withFields(input, { inbox: { id: input.inbox.id, orgId: input.inbox.orgId } }), slackEnabled };
       // Every message of this event-loop turn crosses in one post.
       if (this.queue.push(request) === 1) setImmediate(() => this.flush());
     });
