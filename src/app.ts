@@ -65,6 +65,7 @@ import { loadOrCreateSecretKey } from './security/secret-key.ts';
 import { openConfiguredStore } from './store/open.ts';
 import { sqliteFile } from './store/sqlite/open.ts';
 import type { Store } from './store/types.ts';
+import { withFields } from './domain/with-fields.ts';
 
 /** JSON bodies anywhere else are small; Slack's route sets its own limit. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -97,7 +98,7 @@ export interface AppOptions {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = createLogger(config.logLevel, options.logDestination);
-  const master = loadMasterKey({ ...config.masterKey, dataDir: config.dataDir, allowGenerate: config.env !== 'production' });
+  const master = loadMasterKey(withFields(config.masterKey, { dataDir: config.dataDir, allowGenerate: config.env !== 'production' }));
   if (master.generatedAt) {
     log.warn({ file: master.generatedAt }, 'no MASTER_KEY given: generated a development master key outside DATA_DIR; set MASTER_KEY (or MASTER_KEY_FILE) in production');
   }
@@ -105,15 +106,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const metrics = new AppMetrics(store);
   // One node: in-process. Several nodes: REDIS_URL, so each node's sockets see the others' events.
   const bus: Bus = config.redis
-    ? new RedisBus({ ...config.redis, log: log.child({ module: 'bus' }), onPublishFailed: () => metrics.busPublishFailed() })
+    ? new RedisBus(withFields(config.redis, { log: log.child({ module: 'bus' }), onPublishFailed: () => metrics.busPublishFailed() }))
     : new MemoryBus();
   const presenceRegistry: PresenceRegistry = config.redis ? new RedisPresence(config.redis) : new MemoryPresence();
   const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
   const audit = new AuditTrail(log.child({ module: 'audit' }));
-  const auth = new StaffAuth(store, audit, { ...config.sessions, publicUrl: config.publicUrl, serverKey: secretKey });
+  const auth = new StaffAuth(store, audit, withFields(config.sessions, { publicUrl: config.publicUrl, serverKey: secretKey }));
   const demo = config.demo ? await seedDemoPractice(store, auth) : undefined;
 
-  const worker = new JobWorker(store, log.child({ module: 'jobs' }), { ...config.jobs, onFailure: (kind) => metrics.jobFailed(kind) });
+  const worker = new JobWorker(store, log.child({ module: 'jobs' }), withFields(config.jobs, { onFailure: (kind: string) => metrics.jobFailed(kind) }));
   // A Slack call must give up well before its job's lease ends, or a second run could overlap it.
   const slackTimeoutMs = Math.min(10_000, config.jobs.leaseMs / 2);
   // One workspace from the environment, or one per practice installed by "Add to Slack".

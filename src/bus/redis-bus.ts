@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Bus, BusHandler } from './types.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 /** The little the bus needs of a logger; never given an event, which may name a patient. */
 export interface BusLog {
@@ -75,9 +76,9 @@ export class RedisBus implements Bus {
     };
     const timeout = options.commandTimeoutMs ?? 1_000;
     // Publishing must never wait for a reconnect: the caller is answering a patient.
-    this.pub = new Redis(options.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: timeout });
+    this.pub = new Redis(options.url, withFields(common, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: timeout }));
     // Subscriptions may wait for a reconnect (they are bounded by SUBSCRIBE_WAIT_MS at the call).
-    this.sub = new Redis(options.url, { ...common, maxRetriesPerRequest: null });
+    this.sub = new Redis(options.url, withFields(common, { maxRetriesPerRequest: null }));
 
     // Renew first, so that a gap reported by linkBack finds the subscriptions already on their way.
     this.sub.on('ready', () => this.renewSubscriptions());

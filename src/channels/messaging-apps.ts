@@ -23,6 +23,7 @@ import { viberRoutes } from './viber/routes.ts';
 import { WhatsAppApi } from './whatsapp/api.ts';
 import { whatsappAdapter } from './whatsapp/adapter.ts';
 import { whatsappWebhook } from './whatsapp/webhook.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 export interface MessagingAppDeps {
   settings: ChannelSettings;
@@ -72,18 +73,18 @@ export async function messagingApps(deps: MessagingAppDeps): Promise<MessagingAp
   if (graph && settings.messenger) {
     const api = new MessengerApi(graph, settings.messenger);
     adapters.push(messengerAdapter({ store, api, report, bodyFor: bodyFor('messenger') }));
-    metaHandlers.page = messengerWebhook({
-      ...common, inbox: await inboxOf('messenger', 'Facebook Messenger'), pageId: settings.messenger.pageId,
-      timeoutMs: deps.timeoutMs, log: deps.log.child({ module: 'messenger' }),
-    });
+    metaHandlers.page = messengerWebhook(withFields(common, {
+      inbox: await inboxOf('messenger', 'Facebook Messenger'), pageId: settings.messenger.pageId, timeoutMs: deps.timeoutMs,
+      log: deps.log.child({ module: 'messenger' }),
+    }));
   }
   if (graph && settings.whatsapp) {
     const api = new WhatsAppApi(graph, settings.whatsapp, deps.timeoutMs);
     adapters.push(whatsappAdapter({ store, api, report, bodyFor: bodyFor('whatsapp'), ...(deps.now ? { now: deps.now } : {}) }));
-    metaHandlers.whatsapp_business_account = whatsappWebhook({
-      ...common, inbox: await inboxOf('whatsapp', 'WhatsApp'), api, phoneNumberId: settings.whatsapp.phoneNumberId,
+    metaHandlers.whatsapp_business_account = whatsappWebhook(withFields(common, {
+      inbox: await inboxOf('whatsapp', 'WhatsApp'), api, phoneNumberId: settings.whatsapp.phoneNumberId,
       log: deps.log.child({ module: 'whatsapp' }),
-    });
+    }));
   }
   let viber: { api: ViberApi; inbox: () => Promise<Inbox | undefined> } | undefined;
   if (settings.viber) {
@@ -101,10 +102,10 @@ export async function messagingApps(deps: MessagingAppDeps): Promise<MessagingAp
         await http.register(metaRoutes, { appSecret: meta.appSecret, verifyToken: meta.verifyToken, handlers: metaHandlers, log: deps.log.child({ module: 'meta' }) });
       }
       if (viber && settings.viber) {
-        await http.register(viberRoutes, {
-          ...common, inbox: viber.inbox, authToken: settings.viber.authToken, api: viber.api, welcomeText: settings.viber.welcomeText,
+        await http.register(viberRoutes, withFields(common, {
+          inbox: viber.inbox, authToken: settings.viber.authToken, api: viber.api, welcomeText: settings.viber.welcomeText,
           timeoutMs: deps.timeoutMs, log: deps.log.child({ module: 'viber' }),
-        });
+        }));
       }
     },
   };

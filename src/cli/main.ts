@@ -17,6 +17,7 @@ import { loadOrCreateSecretKey } from '../security/secret-key.ts';
 import { openConfiguredStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { ViberApi } from '../channels/viber/api.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 const HELP = `bedside: administer a Bedside installation
 
@@ -106,12 +107,12 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
   }
 
   const config = loadConfig();
-  const master = loadMasterKey({ ...config.masterKey, dataDir: config.dataDir, allowGenerate: false });
+  const master = loadMasterKey(withFields(config.masterKey, { dataDir: config.dataDir, allowGenerate: false }));
   const store = await openConfiguredStore(config, master.key);
   try {
-    const auth = new StaffAuth(store, new AuditTrail(createLogger('silent')), {
-      ...config.sessions, publicUrl: config.publicUrl, serverKey: loadOrCreateSecretKey(config.dataDir, config.secretKey),
-    });
+    const auth = new StaffAuth(store, new AuditTrail(createLogger('silent')), withFields(config.sessions, {
+      publicUrl: config.publicUrl, serverKey: loadOrCreateSecretKey(config.dataDir, config.secretKey),
+    }));
     const byEmail = async () => {
       if (!values.email) throw new UsageError('--email is required');
       const account = await store.auth.findAccountByEmail(values.email.trim().toLowerCase());
@@ -150,7 +151,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         const role = values.role as Role | undefined;
         if (!role || !['owner', 'admin', 'agent'].includes(role)) throw new UsageError('--role must be owner, admin or agent');
         const orgId = await resolveOrg(store, values.org);
-        const r = await auth.createAccount({ orgId, email: values.email, role, ...(values.name ? { displayName: values.name } : {}) }, { ...CLI_ACTOR, orgId });
+        const r = await auth.createAccount({ orgId, email: values.email, role, ...(values.name ? { displayName: values.name } : {}) }, withFields(CLI_ACTOR, { orgId }));
         out(`Created ${r.account.role} ${r.account.email}.\nEnrolment link (one use, valid until ${new Date(r.expiresAt).toISOString()}):\n${r.enrolmentUrl}\n`);
         return 0;
       }
@@ -163,7 +164,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       }
       case 'users reset': {
         const account = await byEmail();
-        const r = await auth.reissueEnrolment(account.orgId, account.id, { ...CLI_ACTOR, orgId: account.orgId });
+        const r = await auth.reissueEnrolment(account.orgId, account.id, withFields(CLI_ACTOR, { orgId: account.orgId }));
         out(`New enrolment link for ${account.email} (one use, valid until ${new Date(r.expiresAt).toISOString()}):\n${r.enrolmentUrl}\n`);
         return 0;
       }

@@ -24,4 +24,10 @@ describe('withFields', () => {
     expect(Object.getPrototypeOf(fromBase)).toBe(Object.prototype);
     expect(fromBase.isAdmin).toBeUndefined();
   });
+
+  it('adds nothing for an absent base, as a spread of undefined does', () => {
+    const settings: { retentionDays?: number; slackContent?: string } | undefined = undefined;
+    expect(withFields(settings, { retentionDays: 30 })).toStrictEqual({ retentionDays: 30 });
+    expect(withFields(null, { retentionDays: 30 })).toStrictEqual({ retentionDays: 30 });
+  });
 });

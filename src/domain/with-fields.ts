@@ -11,9 +11,12 @@
  * JSON) would set the copy's prototype instead of becoming a field, so such an object is spread
  * as before.
  */
-export function withFields<T extends object, U extends object>(base: T, fields: U): Spread<T, U> {
-  if (Object.hasOwn(base, '__proto__') || Object.hasOwn(fields, '__proto__')) return { ...base, ...fields } as Spread<T, U>;
-  return Object.assign({}, base, fields) as Spread<T, U>;
+export function withFields<T extends object, U extends object>(base: T, fields: U): Spread<T, U>;
+/** A base that may be absent adds nothing, as a spread of `undefined` does. */
+export function withFields<T extends object, U extends object>(base: T | null | undefined, fields: U): Spread<Partial<T>, U>;
+export function withFields(base: object | null | undefined, fields: object): object {
+  if ((base != null && Object.hasOwn(base, '__proto__')) || Object.hasOwn(fields, '__proto__')) return { ...base, ...fields };
+  return Object.assign({}, base, fields);
 }
 
 /** The keys a value of `U` may lack. */

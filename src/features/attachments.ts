@@ -5,6 +5,7 @@
  * in the message so staff know something was sent.
  */
 import type { AttachmentInfo } from '../domain/types.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 export interface IncomingAttachment {
   filename: string;
@@ -66,7 +67,7 @@ export function screenAll(policy: AttachmentPolicy, files: IncomingAttachment[])
   for (const f of files) {
     const reason = screenAttachment(policy, { contentType: f.contentType, size: f.data.length });
     if (reason) notes.push(refusedNote(f.filename, reason));
-    else kept.push({ ...f, filename: safeFilename(f.filename), contentType: mediaType(f.contentType) });
+    else kept.push(withFields(f, { filename: safeFilename(f.filename), contentType: mediaType(f.contentType) }));
   }
   return { kept, notes };
 }

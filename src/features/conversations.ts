@@ -81,7 +81,7 @@ export class ConversationService {
     return this.store.transaction(async (tx) => {
       const contact = await findOrCreateContact(tx, inbox.orgId, identity, this.now(), profile);
       await tx.updateContact(inbox.orgId, contact.id, profile);
-      return { ...contact, ...profile };
+      return withFields(contact, profile);
     });
   }
 

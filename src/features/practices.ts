@@ -8,6 +8,7 @@ import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { Actor, AuditTrail } from './audit.ts';
 import type { StaffAuth } from './staff-auth.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 export const DEFAULT_INBOX_SETTINGS: InboxSettings = {
   greeting: 'Hi! Ask us anything about appointments, directions or billing. We usually reply within a few minutes.',
@@ -57,13 +58,13 @@ export async function createPractice(
     await tx.createOrganization(org);
     await tx.createInbox(inbox);
     if (audit) {
-      await audit.record(tx, { ...actor, orgId: org.id }, 'organization.create', 'success', { type: 'organization', id: org.id, orgId: org.id }, { slug });
+      await audit.record(tx, withFields(actor, { orgId: org.id }), 'organization.create', 'success', { type: 'organization', id: org.id, orgId: org.id }, { slug });
     }
   });
   // The practice's own data key (version 1), made now rather than on its first record.
   await store.rotateDataKey(org.id);
   const owner = input.owner
-    ? await auth.createAccount({ orgId: org.id, email: input.owner.email, role: 'owner', ...(input.owner.displayName ? { displayName: input.owner.displayName } : {}) }, { ...actor, orgId: org.id })
+    ? await auth.createAccount({ orgId: org.id, email: input.owner.email, role: 'owner', ...(input.owner.displayName ? { displayName: input.owner.displayName } : {}) }, withFields(actor, { orgId: org.id }))
     : undefined;
   return { org, inbox, owner: owner && { email: owner.account.email ?? input.owner?.email ?? '', enrolmentUrl: owner.enrolmentUrl, expiresAt: owner.expiresAt } };
 }

@@ -15,6 +15,7 @@ import { FailureThrottle } from '../security/throttle.ts';
 import { matchTotp, newTotpSecret, otpauthUrl, qrSvg } from '../security/totp.ts';
 import type { Store } from '../store/types.ts';
 import { anonymous, type Actor, type AuditTrail } from './audit.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 export const ROLE_RANK: Record<Role, number> = { agent: 1, admin: 2, owner: 3 };
 const PENDING_SESSION_MS = 5 * 60_000;
@@ -180,7 +181,7 @@ export class StaffAuth {
       await this.audit.record(tx, { type: 'staff', id: account.id, orgId: org.id, ip }, 'staff.enrol', 'success', target);
     });
     const issued = await this.issueSession(org.id, account.id, ip, true);
-    return { ...issued, recoveryCodes };
+    return withFields(issued, { recoveryCodes });
   }
 
   // ---- sign-in --------------------------------------------------------------------------
@@ -260,7 +261,7 @@ export class StaffAuth {
       idHash: sha256(token), orgId, staffId, csrfToken: newToken(), mfaVerifiedAt: mfaVerified ? now : null,
       createdAt: now, lastSeenAt: now, expiresAt: now + (mfaVerified ? this.options.maxAgeMs : PENDING_SESSION_MS), revokedAt: null,
     };
-    await this.store.auth.createSession({ ...session, ip });
+    await this.store.auth.createSession(withFields(session, { ip }));
     const account = await this.store.auth.getAccount(orgId, staffId);
     return { token, session, account: account as StaffAccount };
   }

@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Job, Store } from '../store/types.ts';
 import { backoffDelay } from './backoff.ts';
 import { PermanentError, RetryableError, SkipJob } from './errors.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 export type JobHandler = (job: Job) => Promise<void>;
 
@@ -113,7 +114,7 @@ export class JobWorker {
       this.options.onFailure?.(job.kind);
       if (err instanceof SkipJob) {
         await this.store.skipJob(job.id, err.message, this.now());
-        this.log.info({ ...ctx, reason: err.message }, 'job skipped');
+        this.log.info(withFields(ctx, { reason: err.message }), 'job skipped');
         return;
       }
       // Only the error's own text is recorded: handlers never put message content in errors.
@@ -121,7 +122,7 @@ export class JobWorker {
       const permanent = err instanceof PermanentError;
       if (permanent || job.attempts >= this.options.maxAttempts) {
         await this.store.buryJob(job.id, reason, this.now());
-        this.log.error({ ...ctx, reason }, 'job dead-lettered');
+        this.log.error(withFields(ctx, { reason }), 'job dead-lettered');
         return;
       }
       const backoff = backoffDelay(job.attempts, this.options.baseDelayMs, this.options.maxDelayMs);
@@ -129,7 +130,7 @@ export class JobWorker {
         ? Math.max(err.retryAfterMs, backoff / 4)
         : backoff;
       await this.store.retryJob(job.id, this.now() + delay, reason, this.now());
-      this.log.warn({ ...ctx, reason, retryInMs: Math.round(delay) }, 'job failed, will retry');
+      this.log.warn(withFields(ctx, { reason, retryInMs: Math.round(delay) }), 'job failed, will retry');
     }
   }
 }

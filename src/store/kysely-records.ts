@@ -5,6 +5,7 @@ import type { FieldCrypto } from './field-crypto.ts';
 import { toConversation, toMessage } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { RecordsStoreOps, SecureLink } from './staff-types.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -29,7 +30,7 @@ export class KyselyRecordsOps implements RecordsStoreOps {
       orgId, contactId: c.contactId, channel: c.channel, granted: c.granted ? 1 : 0, wording: c.wording, source: c.source,
       recordedBy: c.recordedBy, recordedAt: c.recordedAt,
     }).returning('id').executeTakeFirstOrThrow();
-    return { ...c, id: Number(r.id) };
+    return withFields(c, { id: Number(r.id) });
   }
 
   async listConsents(orgId: string, contactId: string): Promise<Consent[]> {
@@ -64,7 +65,7 @@ export class KyselyRecordsOps implements RecordsStoreOps {
     const rows = await this.db.selectFrom('messages').selectAll().where('orgId', '=', orgId).where('conversationId', 'in', conversationIds).orderBy('id').execute();
     return Promise.all(rows.map(async (r) => {
       const m = toMessage(r);
-      return { ...m, body: await this.crypto.open(this.db, orgId, 'messages', 'body', m.id, m.body) };
+      return withFields(m, { body: await this.crypto.open(this.db, orgId, 'messages', 'body', m.id, m.body) });
     }));
   }
 
@@ -98,16 +99,20 @@ export class KyselyRecordsOps implements RecordsStoreOps {
       into[column] === null && from[column] !== null
         ? this.crypto.seal(this.db, orgId, 'contacts', sqlName, intoId, await this.crypto.open(this.db, orgId, 'contacts', sqlName, fromId, from[column] as string))
         : undefined;
-    const patch = {
-      ...(await carry('displayName', 'display_name').then((v) => (v ? { displayName: v } : {}))),
-      ...(await carry('email', 'email').then((v) => (v ? { email: v, emailIndex: from.emailIndex } : {}))),
-      ...(await carry('phone', 'phone').then((v) => (v ? { phone: v, phoneIndex: from.phoneIndex } : {}))),
-      ...(await carry('dateOfBirth', 'date_of_birth').then((v) => (v ? { dateOfBirth: v } : {}))),
-      ...(into.legalHoldAt == null && from.legalHoldAt != null ? { legalHoldAt: from.legalHoldAt,
+    // Each part is a literal made here (Object.assign rather than a leading spread: see domain/with-fields.ts).
+    const patch = Object.assign(
+      {},
+      await carry('displayName', 'display_name').then((v) => (v ? { displayName: v } : {})),
+      await carry('email', 'email').then((v) => (v ? { email: v, emailIndex: from.emailIndex } : {})),
+      await carry('phone', 'phone').then((v) => (v ? { phone: v, phoneIndex: from.phoneIndex } : {})),
+      await carry('dateOfBirth', 'date_of_birth').then((v) => (v ? { dateOfBirth: v } : {})),
+      into.legalHoldAt == null && from.legalHoldAt != null ? { legalHoldAt: from.legalHoldAt,
         legalHoldReason: from.legalHoldReason && await this.crypto.seal(this.db, orgId, 'contacts', 'legal_hold_reason', intoId,
-          await this.crypto.open(this.db, orgId, 'contacts', 'legal_hold_reason', fromId, from.legalHoldReason)) } : {}),
-    };
-    if (Object.keys(patch).length) await this.db.updateTable('contacts').set({ ...patch, updatedAt: Date.now() }).where('id', '=', intoId).execute();
+          await this.crypto.open(this.db, orgId, 'contacts', 'legal_hold_reason', fromId, from.legalHoldReason)) } : {},
+    );
+    if (Object.keys(patch).length) await this.db.updateTable('contacts').set(withFields(patch, {
+      updatedAt: Date.now(),
+    })).where('id', '=', intoId).execute();
     await this.db.deleteFrom('contacts').where('orgId', '=', orgId).where('id', '=', fromId).execute();
     return { conversations: Number(moved.numUpdatedRows) };
   }
@@ -131,10 +136,10 @@ export class KyselyRecordsOps implements RecordsStoreOps {
   async findSecureLink(tokenHash: string): Promise<SecureLink | undefined> {
     const r = await this.db.selectFrom('secureLinks').selectAll().where('tokenHash', '=', tokenHash).executeTakeFirst();
     const n = (v: number | null) => (v == null ? null : Number(v));
-    return r && {
-      ...r, createdAt: Number(r.createdAt), expiresAt: Number(r.expiresAt), codeExpiresAt: n(r.codeExpiresAt),
+    return r && withFields(r, {
+      createdAt: Number(r.createdAt), expiresAt: Number(r.expiresAt), codeExpiresAt: n(r.codeExpiresAt),
       readerExpiresAt: n(r.readerExpiresAt), codesSent: Number(r.codesSent), failedAttempts: Number(r.failedAttempts),
-    };
+    });
   }
 
   async updateSecureLink(tokenHash: string, patch: Partial<Omit<SecureLink, 'tokenHash' | 'orgId' | 'conversationId'>>): Promise<void> {

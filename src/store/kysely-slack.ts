@@ -9,6 +9,7 @@ import type { FieldCrypto } from './field-crypto.ts';
 import { toConversation } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { NewSlackInstallation, SlackInstallation, SlackInstallationStatus, SlackOAuthState, SlackStoreOps } from './slack-types.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 const TABLE = 'slack_installations';
@@ -73,7 +74,7 @@ export class KyselySlackOps implements SlackStoreOps {
   async createOAuthState(s: Omit<SlackOAuthState, 'usedAt'>): Promise<void> {
     // Expired states are of no use to anyone: sweep them as new ones arrive.
     await this.db.deleteFrom('slackOauthStates').where('expiresAt', '<', s.createdAt - 3600_000).execute();
-    await this.db.insertInto('slackOauthStates').values({ ...s, usedAt: null }).execute();
+    await this.db.insertInto('slackOauthStates').values(withFields(s, { usedAt: null })).execute();
   }
 
   async consumeOAuthState(stateHash: string, now: number): Promise<SlackOAuthState | undefined> {
@@ -83,7 +84,7 @@ export class KyselySlackOps implements SlackStoreOps {
     const won = await this.db.updateTable('slackOauthStates').set({ usedAt: now })
       .where('stateHash', '=', stateHash).where('usedAt', 'is', null).executeTakeFirst();
     const usedAt = Number(won.numUpdatedRows) === 1 ? null : Number(r.usedAt ?? now);
-    return { ...r, createdAt: Number(r.createdAt), expiresAt: Number(r.expiresAt), usedAt };
+    return withFields(r, { createdAt: Number(r.createdAt), expiresAt: Number(r.expiresAt), usedAt });
   }
 
   /** Data-key rotation: re-seals the token if it is under an older key version; returns 0 or 1. */

@@ -13,6 +13,7 @@ import { toConversation, toMessage } from './rows.ts';
 import type { FieldCrypto } from './field-crypto.ts';
 import { searchTerms } from '../domain/normalize.ts';
 import { PreparedQuery } from './prepared.ts';
+import { withFields } from '../domain/with-fields.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -48,7 +49,7 @@ export class KyselyAuthOps implements AuthStoreOps {
   }
 
   async updateAccount(orgId: string, id: string, patch: Partial<Pick<StaffAccount, 'role' | 'status' | 'displayName' | 'lastLoginAt'>>): Promise<void> {
-    await this.db.updateTable('staff').set({ ...patch, updatedAt: Date.now() }).where('orgId', '=', orgId).where('id', '=', id).execute();
+    await this.db.updateTable('staff').set(withFields(patch, { updatedAt: Date.now() })).where('orgId', '=', orgId).where('id', '=', id).execute();
   }
 
   async getCredentials(orgId: string, id: string): Promise<StaffCredentials | undefined> {
@@ -63,12 +64,12 @@ export class KyselyAuthOps implements AuthStoreOps {
 
   async setCredentials(orgId: string, id: string, c: Partial<StaffCredentials> & { totpEnabledAt?: number | null }): Promise<void> {
     await this.db.updateTable('staff').set({
+      updatedAt: Date.now(),
       ...(c.passwordHash !== undefined ? { passwordHash: c.passwordHash } : {}),
       ...(c.totpSecret !== undefined ? { totpSecret: c.totpSecret } : {}),
       ...(c.totpLastStep !== undefined ? { totpLastStep: c.totpLastStep } : {}),
       ...(c.recoveryCodes !== undefined ? { recoveryCodes: JSON.stringify(c.recoveryCodes) } : {}),
       ...(c.totpEnabledAt !== undefined ? { totpEnabledAt: c.totpEnabledAt } : {}),
-      updatedAt: Date.now(),
     }).where('orgId', '=', orgId).where('id', '=', id).execute();
   }
 
@@ -92,7 +93,7 @@ export class KyselyAuthOps implements AuthStoreOps {
   }
 
   async createEnrolmentToken(t: { tokenHash: string; orgId: string; staffId: string; createdAt: number; expiresAt: number }): Promise<void> {
-    await this.db.insertInto('enrolmentTokens').values({ ...t, usedAt: null }).execute();
+    await this.db.insertInto('enrolmentTokens').values(withFields(t, { usedAt: null })).execute();
   }
 
   async findEnrolmentToken(tokenHash: string) {
@@ -183,21 +184,19 @@ export class KyselyInboxOps implements InboxStoreOps {
 
   private async toRow(r: Record<string, unknown>, known?: { id: number; body: string }): Promise<ConversationRow> {
     const c = toConversation(r as never);
-    const row = {
-      ...c,
+    const row = withFields(c, {
       inboxName: r.inboxName as string,
       contactName: await this.crypto.openNullable(this.db, c.orgId, 'contacts', 'display_name', c.contactId, (r.contactName as string | null) ?? null),
       assigneeName: (r.assigneeName as string | null) ?? null, unreadCount: Number(r.unreadCount ?? 0),
-    };
-    if (known) return { ...row, preview: known.body.slice(0, 140) };
+    });
+    if (known) return withFields(row, { preview: known.body.slice(0, 140) });
     // The preview is the newest message's sealed body, opened with that message's id.
     const previewId = r.previewId == null ? undefined : Number(r.previewId);
     const previewBody = previewId === undefined ? undefined
       : (await this.db.selectFrom('messages').select('body').where('id', '=', previewId).executeTakeFirst())?.body;
-    return {
-      ...row,
+    return withFields(row, {
       preview: previewBody === undefined ? '' : (await this.crypto.open(this.db, c.orgId, 'messages', 'body', previewId as number, previewBody)).slice(0, 140),
-    };
+    });
   }
 
   async listConversations(q: ConversationListQuery): Promise<ConversationRow[]> {
@@ -239,7 +238,7 @@ export class KyselyInboxOps implements InboxStoreOps {
     const rows = await q.orderBy('m.id', 'desc').limit(limit).execute();
     return Promise.all(rows.reverse().map(async (r) => {
       const m = toMessage(r);
-      return { ...m, body: await this.crypto.open(this.db, orgId, 'messages', 'body', m.id, m.body), channel: r.channel as ChannelKind };
+      return withFields(m, { body: await this.crypto.open(this.db, orgId, 'messages', 'body', m.id, m.body), channel: r.channel as ChannelKind });
     }));
   }
 
@@ -277,7 +276,7 @@ export class KyselyInboxOps implements InboxStoreOps {
       .where('m.id', 'in', ids).orderBy('m.id', 'desc').execute();
     return Promise.all(rows.filter((r) => r.orgId === orgId).map(async (r) => {
       const m = toMessage(r);
-      return { ...m, body: await this.crypto.open(this.db, orgId, 'messages', 'body', m.id, m.body), channel: r.channel as ChannelKind };
+      return withFields(m, { body: await this.crypto.open(this.db, orgId, 'messages', 'body', m.id, m.body), channel: r.channel as ChannelKind });
     }));
   }
 
@@ -304,13 +303,13 @@ export class KyselyInboxOps implements InboxStoreOps {
 
   async createCanned(c: CannedResponse): Promise<boolean> {
     const now = Date.now();
-    const r = await this.db.insertInto('cannedResponses').values({ ...c, createdAt: now, updatedAt: now })
+    const r = await this.db.insertInto('cannedResponses').values(withFields(c, { createdAt: now, updatedAt: now }))
       .onConflict((oc) => oc.doNothing()).executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   async updateCanned(orgId: string, id: string, patch: Partial<Pick<CannedResponse, 'shortcut' | 'title' | 'body'>>): Promise<boolean> {
-    const r = await this.db.updateTable('cannedResponses').set({ ...patch, updatedAt: Date.now() })
+    const r = await this.db.updateTable('cannedResponses').set(withFields(patch, { updatedAt: Date.now() }))
       .where('orgId', '=', orgId).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
@@ -335,10 +334,10 @@ export class KyselyAuditOps implements AuditStoreOps {
       if (this.dialect === 'postgres') q = q.forUpdate();
       const head = await q.executeTakeFirstOrThrow();
       const details = e.details ? JSON.stringify(e.details) : null;
-      const row = await tx.insertInto('auditLog').values({ ...e, details, prevHash: head.lastHash, hash: null })
+      const row = await tx.insertInto('auditLog').values(withFields(e, { details, prevHash: head.lastHash, hash: null }))
         .returning('id').executeTakeFirstOrThrow();
       const id = Number(row.id);
-      const hash = auditRecordHash(head.lastHash, { ...e, id, details });
+      const hash = auditRecordHash(head.lastHash, withFields(e, { id, details }));
       await tx.updateTable('auditLog').set({ hash }).where('id', '=', id).execute();
       await tx.updateTable('auditHeads').set({ lastId: id, lastHash: hash, count: sql`count + 1` }).where('chain', '=', chain).execute();
     };

@@ -31,11 +31,8 @@ import type {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-const toInbox = (r: Selectable<Database['inboxes']>): Inbox => ({
-  ...r,
-  channel: r.channel as ChannelKind,
-  settings: JSON.parse(r.settings) as InboxSettings,
-  createdAt: Number(r.createdAt),
+const toInbox = (r: Selectable<Database['inboxes']>): Inbox => withFields(r, {
+  channel: r.channel as ChannelKind, settings: JSON.parse(r.settings) as InboxSettings, createdAt: Number(r.createdAt),
 });
 
 const toStaff = (r: Selectable<Database['staff']>): Staff => ({
@@ -145,12 +142,12 @@ class KyselyOps implements StoreOps {
   }
 
   async createOrganization(org: Organization): Promise<void> {
-    await this.db.insertInto('organizations').values({ ...org, settings: JSON.stringify(org.settings ?? {}) }).execute();
+    await this.db.insertInto('organizations').values(withFields(org, { settings: JSON.stringify(org.settings ?? {}) })).execute();
   }
 
   async getOrganization(id: string): Promise<Organization | undefined> {
     const r = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
-    return r && { ...r, createdAt: Number(r.createdAt), settings: JSON.parse(r.settings) as OrganizationSettings };
+    return r && withFields(r, { createdAt: Number(r.createdAt), settings: JSON.parse(r.settings) as OrganizationSettings });
   }
 
   async findOrganizationBySlug(slug: string): Promise<Organization | undefined> {
@@ -168,7 +165,7 @@ class KyselyOps implements StoreOps {
   }
 
   async createInbox(inbox: Inbox): Promise<void> {
-    await this.db.insertInto('inboxes').values({ ...inbox, settings: JSON.stringify(inbox.settings) }).execute();
+    await this.db.insertInto('inboxes').values(withFields(inbox, { settings: JSON.stringify(inbox.settings) })).execute();
   }
 
   async findInboxByPublicKey(publicKey: string): Promise<Inbox | undefined> {
@@ -219,7 +216,7 @@ class KyselyOps implements StoreOps {
 
   async createContact(contact: Contact, identity: { channel: string; externalId: string }): Promise<void> {
     const sealed = await this.sealContactFields(contact.orgId, contact.id, contact);
-    await this.db.insertInto('contacts').values({ ...contact, ...sealed, updatedAt: contact.createdAt }).execute();
+    await this.db.insertInto('contacts').values(Object.assign(withFields(contact, { updatedAt: contact.createdAt }), sealed)).execute();
     await this.db.insertInto('contactIdentities').values({
       orgId: contact.orgId, contactId: contact.id, channel: identity.channel,
       externalId: await this.identityIndex(contact.orgId, identity.channel, identity.externalId), createdAt: contact.createdAt,
@@ -227,7 +224,7 @@ class KyselyOps implements StoreOps {
   }
 
   async updateContact(orgId: string, id: string, patch: ContactPatch): Promise<void> {
-    await this.db.updateTable('contacts').set({ ...(await this.sealContactFields(orgId, id, patch)), updatedAt: Date.now() })
+    await this.db.updateTable('contacts').set(withFields((await this.sealContactFields(orgId, id, patch)), { updatedAt: Date.now() }))
       .where('orgId', '=', orgId).where('id', '=', id).execute();
   }
 
@@ -276,7 +273,7 @@ class KyselyOps implements StoreOps {
     // Five characters from a 31-letter alphabet: by 3,000 conversations a practice has one chance in
     // six that some new one drew a reference already taken, by 30,000 it is certain. Draw again.
     for (let attempt = 0; ; attempt++) {
-      const conversation = attempt === 0 ? c : { ...c, ref: newConversationRef(attempt < 5 ? 5 : 7) };
+      const conversation = attempt === 0 ? c : withFields(c, { ref: newConversationRef(attempt < 5 ? 5 : 7) });
       const r = await this.db.insertInto('conversations').values(conversation)
         .onConflict((oc) => oc.columns(['orgId', 'ref']).doNothing()).executeTakeFirst();
       if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) return conversation;

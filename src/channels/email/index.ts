@@ -19,6 +19,7 @@ import { EmailInbound } from './inbound.ts';
 import { Mailer } from './mailer.ts';
 import { mailgunRoutes } from './mailgun-routes.ts';
 import { SmtpListener } from './smtp-listener.ts';
+import { withFields } from '../../domain/with-fields.ts';
 
 export interface EmailChannelDeps {
   settings: EmailSettings;
@@ -68,7 +69,7 @@ export function emailChannel(deps: EmailChannelDeps): EmailChannel {
     attachmentMaxBytes: deps.attachmentMaxBytes, log: deps.log,
   });
   const listener = settings.listen
-    ? new SmtpListener({ ...settings.listen, maxBytes: settings.maxBytes, practiceAddress: settings.address, inbound, log: deps.log })
+    ? new SmtpListener(withFields(settings.listen, { maxBytes: settings.maxBytes, practiceAddress: settings.address, inbound, log: deps.log }))
     : undefined;
   const channel: EmailChannel = {
     adapter,

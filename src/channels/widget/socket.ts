@@ -228,11 +228,12 @@ class WidgetConnection {
     }
     this.contact = await this.deps.conversations.saveContactProfile(
       this.inbox, { channel: 'web', externalId: this.visitorId as string },
-      {
-        ...(profile.name ? { displayName: profile.name } : {}),
-        ...(profile.email ? { email: profile.email.toLowerCase() } : {}),
-        ...(profile.phone ? { phone: profile.phone } : {}),
-      },
+      Object.assign(
+        {},
+        profile.name ? { displayName: profile.name } : {},
+        profile.email ? { email: profile.email.toLowerCase() } : {},
+        profile.phone ? { phone: profile.phone } : {},
+      ),
     );
     await this.subscribe(this.contact);
     this.send({ type: 'profile_saved' });

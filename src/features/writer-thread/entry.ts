@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteWriterStore } from '../../store/sqlite/open.ts';
 import { writePatientMessage, type PatientMessageInput } from '../patient-message-write.ts';
 import type { FromThread, ToThread, WriteReply, WriteRequest, WriterThreadData } from './protocol.ts';
+import { withFields } from '../../domain/with-fields.ts';
 
 const port = parentPort;
 if (!port) throw new Error('the writer thread runs as a worker thread');
@@ -51,7 +52,8 @@ async function write(req: WriteRequest): Promise<void> {
 /** Buffers arrive as plain Uint8Arrays. */
 function revive(input: PatientMessageInput): PatientMessageInput {
   if (!input.attachments?.length) return input;
-  return { ...input, attachments: input.attachments.map((a) => ({ ...a, data: Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength) })) };
+  const attachments = input.attachments.map((a) => withFields(a, { data: Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength) }));
+  return withFields(input, { attachments });
 }
 
 port.on('message', (m: ToThread) => {

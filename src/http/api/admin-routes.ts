@@ -8,6 +8,7 @@ import type { Store } from '../../store/types.ts';
 import type { ApiRegistry } from './registry.ts';
 import { staffActor } from './session-guard.ts';
 import { staffAccountSchema, toStaffAccount } from './present.ts';
+import { withFields } from '../../domain/with-fields.ts';
 
 const roleSchema = z.enum(['owner', 'admin', 'agent']);
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -163,10 +164,10 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRouteDeps): void {
     ]),
     handler: async ({ auth: a, body, ip }) => {
       const org = await store.getOrganization(a.org.id);
-      const settings = {
-        ...org?.settings, slackContent: body.mode,
+      const settings = withFields(org?.settings, {
+        slackContent: body.mode,
         slackAttestation: body.mode === 'full' ? { kind: body.attestation, byStaffId: a.account.id, at: Date.now() } : null,
-      };
+      });
       await store.transaction(async (tx) => {
         await tx.updateOrganizationSettings(a.org.id, settings);
         await audit.record(tx, staffActor(a, ip), 'slack.content_mode', 'success', { type: 'organization', id: a.org.id },

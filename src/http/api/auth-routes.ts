@@ -5,6 +5,7 @@ import type { Store } from '../../store/types.ts';
 import type { ApiRegistry } from './registry.ts';
 import type { SessionGuard } from './session-guard.ts';
 import { sessionSchema, toSession } from './present.ts';
+import { withFields } from '../../domain/with-fields.ts';
 
 export function authRoutes(api: ApiRegistry, deps: { auth: StaffAuth; guard: SessionGuard; store: Store }): void {
   const { auth, guard, store } = deps;
@@ -47,7 +48,7 @@ export function authRoutes(api: ApiRegistry, deps: { auth: StaffAuth; guard: Ses
       if (!token) throw new AppError('unauthenticated', 401, 'Sign in with your e-mail and password first');
       const issued = await withRetryAfter(reply, () => auth.verifySecondFactor(token, body, ip));
       guard.setSessionCookie(reply, issued);
-      return toSession({ ...issued, orgName: await orgName(issued.session.orgId) }, auth.idleSeconds());
+      return toSession(withFields(issued, { orgName: await orgName(issued.session.orgId) }), auth.idleSeconds());
     },
   });
 
@@ -93,7 +94,9 @@ export function authRoutes(api: ApiRegistry, deps: { auth: StaffAuth; guard: Ses
       const issued = await auth.completeEnrolment(body, ip);
       guard.setSessionCookie(reply, issued);
       reply.header('cache-control', 'no-store');
-      return { ...toSession({ ...issued, orgName: await orgName(issued.session.orgId) }, auth.idleSeconds()), recoveryCodes: issued.recoveryCodes };
+      return withFields(toSession(withFields(issued, {
+        orgName: await orgName(issued.session.orgId),
+      }), auth.idleSeconds()), { recoveryCodes: issued.recoveryCodes });
     },
   });
 }

@@ -7,6 +7,7 @@ import type { Authenticated } from '../../features/staff-auth.ts';
 import type { Store } from '../../store/types.ts';
 import type { ApiRegistry } from './registry.ts';
 import { staffActor } from './session-guard.ts';
+import { withFields } from '../../domain/with-fields.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 /** Channels whose replies can be sent as a notice with a secure link instead of the text. */
@@ -83,7 +84,9 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
     handler: async ({ auth, body, ip }) => {
       const org = await store.getOrganization(auth.org.id);
       await store.transaction(async (tx) => {
-        await tx.updateOrganizationSettings(auth.org.id, { ...org?.settings, channelContent: { ...org?.settings?.channelContent, [body.channel]: body.mode } });
+        await tx.updateOrganizationSettings(auth.org.id, withFields(org?.settings, { channelContent: withFields(org?.settings?.channelContent, {
+          [body.channel]: body.mode,
+        }) }));
         await audit.record(tx, staffActor(auth, ip), 'settings.channel_content', 'success', { type: 'organization', id: auth.org.id }, { ...body });
       });
       return { channel: body.channel, mode: body.mode };
@@ -113,7 +116,9 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
     id: z.number(), channel: z.string(), granted: z.boolean(), wording: z.string(), source: z.string(),
     recordedBy: z.string().nullable(), recordedAt: z.string(),
   });
-  const consentView = (c: Awaited<ReturnType<Store['records']['listConsents']>>[number]) => ({ ...c, recordedAt: new Date(c.recordedAt).toISOString() });
+  const consentView = (c: Awaited<ReturnType<Store['records']['listConsents']>>[number]) => withFields(c, {
+    recordedAt: new Date(c.recordedAt).toISOString(),
+  });
 
   api.route({
     method: 'GET', url: '/api/contacts/:id/consents', tag: 'records', access: 'agent',
@@ -157,7 +162,7 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
     handler: async ({ auth, body, ip }) => {
       const org = await store.getOrganization(auth.org.id);
       await store.transaction(async (tx) => {
-        await tx.updateOrganizationSettings(auth.org.id, { ...org?.settings, retentionDays: body.retentionDays });
+        await tx.updateOrganizationSettings(auth.org.id, withFields(org?.settings, { retentionDays: body.retentionDays }));
         await audit.record(tx, staffActor(auth, ip), 'settings.retention', 'success', { type: 'organization', id: auth.org.id }, { retentionDays: body.retentionDays });
       });
       return { retentionDays: body.retentionDays };
