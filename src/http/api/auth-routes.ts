@@ -94,9 +94,8 @@ export function authRoutes(api: ApiRegistry, deps: { auth: StaffAuth; guard: Ses
       const issued = await auth.completeEnrolment(body, ip);
       guard.setSessionCookie(reply, issued);
       reply.header('cache-control', 'no-store');
-      return withFields(toSession(withFields(issued, {
-        orgName: await orgName(issued.session.orgId),
-      }), auth.idleSeconds()), { recoveryCodes: issued.recoveryCodes });
+      const session = toSession(withFields(issued, { orgName: await orgName(issued.session.orgId) }), auth.idleSeconds());
+      return withFields(session, { recoveryCodes: issued.recoveryCodes });
     },
   });
 }

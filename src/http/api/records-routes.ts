@@ -84,9 +84,8 @@ export function recordsRoutes(api: ApiRegistry, deps: { store: Store; records: R
     handler: async ({ auth, body, ip }) => {
       const org = await store.getOrganization(auth.org.id);
       await store.transaction(async (tx) => {
-        await tx.updateOrganizationSettings(auth.org.id, withFields(org?.settings, { channelContent: withFields(org?.settings?.channelContent, {
-          [body.channel]: body.mode,
-        }) }));
+        const channelContent = withFields(org?.settings?.channelContent, { [body.channel]: body.mode });
+        await tx.updateOrganizationSettings(auth.org.id, withFields(org?.settings, { channelContent }));
         await audit.record(tx, staffActor(auth, ip), 'settings.channel_content', 'success', { type: 'organization', id: auth.org.id }, { ...body });
       });
       return { channel: body.channel, mode: body.mode };
