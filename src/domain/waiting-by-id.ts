@@ -31,13 +31,16 @@ export class WaitingById<T> {
 
   /** `value` waits under `id` (in place of whatever waited under that id before). */
   set(id: number, value: T): void {
-    const taken = this.ids[this.slot(id)];
-    if (taken === id) this.take(id);
-    else if (taken !== undefined) this.grow(id);
-    const i = this.slot(id);
-    this.ids[i] = id;
+    let i = this.slot(id);
+    if (this.ids[i] !== id) {
+      if (this.ids[i] !== undefined) {
+        this.grow(id);
+        i = this.slot(id);
+      }
+      this.ids[i] = id;
+      this.count++;
+    }
     this.values[i] = value;
-    this.count++;
   }
 
   /** What waits under `id`, no longer waiting; undefined if nothing does. */

@@ -216,7 +216,7 @@ class KyselyOps implements StoreOps {
 
   async createContact(contact: Contact, identity: { channel: string; externalId: string }): Promise<void> {
     const sealed = await this.sealContactFields(contact.orgId, contact.id, contact);
-    await this.db.insertInto('contacts').values(Object.assign(withFields(contact, { updatedAt: contact.createdAt }), sealed)).execute();
+    await this.db.insertInto('contacts').values(Object.assign({}, contact, sealed, { updatedAt: contact.createdAt })).execute();
     await this.db.insertInto('contactIdentities').values({
       orgId: contact.orgId, contactId: contact.id, channel: identity.channel,
       externalId: await this.identityIndex(contact.orgId, identity.channel, identity.externalId), createdAt: contact.createdAt,
@@ -224,7 +224,7 @@ class KyselyOps implements StoreOps {
   }
 
   async updateContact(orgId: string, id: string, patch: ContactPatch): Promise<void> {
-    await this.db.updateTable('contacts').set(withFields((await this.sealContactFields(orgId, id, patch)), { updatedAt: Date.now() }))
+    await this.db.updateTable('contacts').set(withFields(await this.sealContactFields(orgId, id, patch), { updatedAt: Date.now() }))
       .where('orgId', '=', orgId).where('id', '=', id).execute();
   }
 
@@ -300,8 +300,10 @@ class KyselyOps implements StoreOps {
   async updateConversation(orgId: string, id: string, patch: ConversationPatch): Promise<void> {
     const fields = Object.keys(patch).filter((k) => patch[k as keyof ConversationPatch] !== undefined);
     if (fields.length === 0) return;
-    const defined = Object.fromEntries(fields.map((k) => [k, patch[k as keyof ConversationPatch]])) as ConversationPatch;
-    await updateConversationRow.execute(this.db, this.dialect, withFields(defined, { orgId, id }), fields.sort().join(','));
+    const args = Object.fromEntries(fields.map((k) => [k, patch[k as keyof ConversationPatch]])) as ConversationPatch & { orgId: string; id: string };
+    args.orgId = orgId;
+    args.id = id;
+    await updateConversationRow.execute(this.db, this.dialect, args, fields.sort().join(','));
   }
 
   async insertMessage(m: NewMessage): Promise<{ message: Message; created: boolean }> {
@@ -316,7 +318,8 @@ class KyselyOps implements StoreOps {
       // Once per group commit: on the connection directly, like the group's other statements.
       this.messageIds ??= Number((await executeCompiled<{ seq: number }>(this.db, lastMessageId)).rows[0]?.seq ?? 0);
       const id = ++this.messageIds;
-      const sealed = withFields(row, { id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) });
+      // Into the row itself: it is this method's own object, so no copy of it is needed.
+      const sealed = Object.assign(row, { id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) });
       const { numAffectedRows } = await insertMessageRowWithId.execute(this.db, this.dialect, sealed, Object.keys(sealed).sort().join(','));
       if (numAffectedRows) inserted = { id };
     } else {
