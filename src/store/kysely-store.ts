@@ -70,6 +70,24 @@ const updateConversationRow = new PreparedQuery<ConversationPatch & { orgId: str
     .where('orgId', '=', arg('orgId')).where('id', '=', arg('id')),
 );
 
+/**
+ * Copies the fields of `from` that are not undefined onto `to`, in their order, and returns their
+ * names joined by commas: the shape of a PreparedQuery whose columns follow the fields given.
+ * A loop rather than keys filtered, mapped to pairs and joined again: on the path of every patient
+ * message, those arrays were a tenth of the writer thread's allocations.
+ */
+function copyDefined<T extends object>(from: T, to: object): string {
+  const target = to as Record<string, unknown>;
+  let shape = '';
+  for (const k of Object.keys(from)) {
+    const v = (from as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    target[k] = v;
+    shape = shape ? `${shape},${k}` : k;
+  }
+  return shape;
+}
+
 /** The queries, bound to either the root connection or an open transaction. */
 class KyselyOps implements StoreOps {
   readonly auth: KyselyAuthOps;
@@ -298,12 +316,10 @@ class KyselyOps implements StoreOps {
   }
 
   async updateConversation(orgId: string, id: string, patch: ConversationPatch): Promise<void> {
-    const fields = Object.keys(patch).filter((k) => patch[k as keyof ConversationPatch] !== undefined);
-    if (fields.length === 0) return;
-    const args = Object.fromEntries(fields.map((k) => [k, patch[k as keyof ConversationPatch]])) as ConversationPatch & { orgId: string; id: string };
-    args.orgId = orgId;
-    args.id = id;
-    await updateConversationRow.execute(this.db, this.dialect, args, fields.sort().join(','));
+    const args = { orgId, id };
+    const shape = copyDefined(patch, args);
+    if (!shape) return;
+    await updateConversationRow.execute(this.db, this.dialect, args as ConversationPatch & typeof args, shape);
   }
 
   async insertMessage(m: NewMessage): Promise<{ message: Message; created: boolean }> {
@@ -311,20 +327,22 @@ class KyselyOps implements StoreOps {
     // before the insert and the body goes in sealed; otherwise the row goes in with an empty body,
     // sealed once the database has given it an id, in the caller's transaction. An id taken by a
     // message that then turned out to be a resend, or rolled back, is simply never used.
-    const given = Object.keys(m).filter((k) => m[k as keyof NewMessage] !== undefined);
-    const row: NewMessage & { id?: number } = Object.fromEntries(given.map((k) => [k, m[k as keyof NewMessage]])) as NewMessage;
+    const row = {} as NewMessage & { id?: number };
+    const shape = copyDefined(m, row);
     let inserted: { id: number } | undefined;
     if (this.soleWriter) {
       // Once per group commit: on the connection directly, like the group's other statements.
       this.messageIds ??= Number((await executeCompiled<{ seq: number }>(this.db, lastMessageId)).rows[0]?.seq ?? 0);
       const id = ++this.messageIds;
-      // Into the row itself: it is this method's own object, so no copy of it is needed.
-      const sealed = Object.assign(row, { id, body: await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body) });
-      const { numAffectedRows } = await insertMessageRowWithId.execute(this.db, this.dialect, sealed, Object.keys(sealed).sort().join(','));
+      // Into the row itself: it is this method's own object, so no copy of it is needed. `body`
+      // keeps its place among the fields; `id` comes last.
+      row.body = await this.crypto.seal(this.db, m.orgId, 'messages', 'body', id, m.body);
+      row.id = id;
+      const { numAffectedRows } = await insertMessageRowWithId.execute(this.db, this.dialect, row as NewMessage & { id: number }, `${shape},id`);
       if (numAffectedRows) inserted = { id };
     } else {
       row.body = '';
-      [inserted] = await insertMessageRow.rows(this.db, this.dialect, row, Object.keys(row).sort().join(','));
+      [inserted] = await insertMessageRow.rows(this.db, this.dialect, row, shape);
     }
     if (inserted) {
       const id = Number(inserted.id);

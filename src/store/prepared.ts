@@ -6,7 +6,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** Runs a compiled query at once, on a connection its caller already holds. */
 export interface StatementRunner {
-  run<R>(query: CompiledQuery<R>): QueryResult<R>;
+  /** `parameters`, when given, replace the query's own (see PreparedQuery). */
+  run<R>(query: CompiledQuery<R>, parameters?: readonly unknown[]): QueryResult<R>;
 }
 
 /** Transactions whose statements skip Kysely's executor, while they last (see runDirectly). */
@@ -26,9 +27,15 @@ export async function runDirectly<T>(trx: Transaction<Database>, runner: Stateme
   }
 }
 
-/** Runs a compiled query on `db`: by its runner while runDirectly holds it, else through Kysely. */
-export async function executeCompiled<R>(db: Db, query: CompiledQuery<R>): Promise<QueryResult<R>> {
-  return runners.get(db)?.run(query) ?? db.executeQuery<R>(query);
+/**
+ * Runs a compiled query on `db`: by its runner while runDirectly holds it, else through Kysely.
+ * `parameters`, when given, replace the query's own; a runner takes them as they are, so the
+ * query object is copied only for Kysely's executor.
+ */
+export async function executeCompiled<R>(db: Db, query: CompiledQuery<R>, parameters?: readonly unknown[]): Promise<QueryResult<R>> {
+  const runner = runners.get(db);
+  if (runner) return runner.run(query, parameters);
+  return db.executeQuery<R>(parameters ? withFields(query, { parameters }) : query);
 }
 
 /** Marks where an argument goes; a string, so it passes through Kysely as an ordinary parameter. */
@@ -45,18 +52,24 @@ const SLOT = '\u0000arg:';
  * differ) and per `shape`, for queries whose columns depend on which fields are given.
  */
 export class PreparedQuery<A extends object, R> {
-  private readonly compiled = new Map<string, { query: CompiledQuery<R>; args: Array<keyof A | undefined> }>();
+  /** By engine, then by shape: two look-ups rather than a key string built for every call. */
+  private readonly compiled = new Map<string, Map<string, { query: CompiledQuery<R>; args: Array<keyof A | undefined> }>>();
 
   constructor(private readonly build: (db: Kysely<Database>, arg: <K extends keyof A>(name: K) => A[K], shape: A) => Compilable<R>) {}
 
+  /**
+   * `shape` names the fields of `args` that the query's columns depend on, in the order the build
+   * meets them (the same fields in another order simply compile once more).
+   */
   async execute(db: Db, engine: string, args: A, shape = ''): Promise<QueryResult<R>> {
-    const key = `${engine}|${shape}`;
-    let c = this.compiled.get(key);
+    let byShape = this.compiled.get(engine);
+    if (!byShape) this.compiled.set(engine, (byShape = new Map()));
+    let c = byShape.get(shape);
     if (!c) {
       const query = this.build(db, (name) => `${SLOT}${String(name)}` as never, args).compile();
       const slots = query.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? (p.slice(SLOT.length) as keyof A) : undefined));
       c = { query, args: slots };
-      this.compiled.set(key, c);
+      byShape.set(shape, c);
     }
     const { query, args: slots } = c;
     const parameters = query.parameters.map((p, i) => {
@@ -64,7 +77,7 @@ export class PreparedQuery<A extends object, R> {
       // An absent optional field is stored as NULL, as Kysely would leave the column to default to.
       return name === undefined ? p : (args[name] ?? null);
     });
-    return executeCompiled(db, withFields(query, { parameters }));
+    return executeCompiled(db, query, parameters);
   }
 
   async rows(db: Db, engine: string, args: A, shape = ''): Promise<R[]> {

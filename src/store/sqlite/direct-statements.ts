@@ -19,10 +19,10 @@ class RowMapper extends CamelCasePlugin {
 export function sqliteStatementRunner(sqlite: SqliteDatabase): StatementRunner {
   const rows = new RowMapper();
   return {
-    run<R>(query: CompiledQuery<R>): QueryResult<R> {
+    run<R>(query: CompiledQuery<R>, parameters: readonly unknown[] = query.parameters): QueryResult<R> {
       const stmt = sqlite.prepare(query.sql);
-      if (stmt.reader) return { rows: (stmt.all(query.parameters) as UnknownRow[]).map((r) => rows.map(r) as R) };
-      const { changes, lastInsertRowid } = stmt.run(query.parameters);
+      if (stmt.reader) return { rows: (stmt.all(parameters) as UnknownRow[]).map((r) => rows.map(r) as R) };
+      const { changes, lastInsertRowid } = stmt.run(parameters);
       return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
     },
   };
