@@ -136,6 +136,25 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       expect(await store.findConversationBySlackThread('C1', '171.0002')).toBeUndefined();
     });
 
+    it('updates a conversation with the fields given, in any order, and leaves out the undefined ones', async () => {
+      const { org, conversation } = await practice('a');
+      await store.updateConversation(org.id, conversation.id, { status: 'resolved', resolvedAt: 1000, assigneeId: undefined });
+      // The same fields in the other order, and a patch of nothing defined.
+      await store.updateConversation(org.id, conversation.id, { resolvedAt: 2000, status: 'open' });
+      await store.updateConversation(org.id, conversation.id, { waitingSince: undefined });
+      expect(await store.getConversation(org.id, conversation.id)).toMatchObject({ status: 'open', resolvedAt: 2000, assigneeId: null, waitingSince: null });
+    });
+
+    it('stores a message whether its optional fields are given, null or left out', async () => {
+      const { conversation } = await practice('a');
+      const given = await store.insertMessage(msg(conversation, { clientId: 'c-1', sourceId: null }));
+      const { clientId: _c, sourceId: _s, ...bare } = msg(conversation, { body: 'second' });
+      const leftOut = await store.insertMessage(bare as NewMessage);
+      expect(given.created && leftOut.created).toBe(true);
+      expect(await store.getMessage(conversation.orgId, given.message.id)).toMatchObject({ body: 'hello', clientId: 'c-1', sourceId: null });
+      expect(await store.getMessage(conversation.orgId, leftOut.message.id)).toMatchObject({ body: 'second', clientId: null, sourceId: null });
+    });
+
     it('keeps a channel address sealed with its identity, the newest inbound time, and follows a merge', async () => {
       const a = await practice('a');
       const b = await practice('b');
