@@ -146,6 +146,21 @@ describe('widget reconnect and resume', () => {
     await v.close();
   });
 
+  it('shows settings changed while visitors are connected to the next visitor at once', async () => {
+    await h.close();
+    h = await startHarness();
+    const before = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    expect((await before.hello()).inbox.preChat.enabled).toBe(false);
+    const settings = { ...h.inbox.settings, greeting: 'Welcome back', preChat: { enabled: true, fields: ['name'] as Array<'name' | 'email' | 'phone'> } };
+    await h.app.store.updateInboxSettings(h.inbox.orgId, h.inbox.id, settings);
+    const after = await WidgetClient.connect(h.wsUrl, h.inbox.publicKey);
+    const welcome = await after.hello();
+    expect(welcome.inbox).toMatchObject({ greeting: 'Welcome back', preChat: { enabled: true, fields: ['name'] } });
+    expect(welcome.profileComplete).toBe(false);
+    await before.close();
+    await after.close();
+  });
+
   it('asks for the pre-chat form when the practice switches it on, and remembers it', async () => {
     await h.close();
     h = await startHarness();

@@ -19,6 +19,7 @@ import { CLIENT_ID_PATTERN, clientFrameSchema, type ClientFrame, type ServerFram
 import { toWidgetInboxInfo, toWidgetMessage } from './present.ts';
 import { coalescingSender } from '../../http/coalesced-send.ts';
 import { recordOf, type RecentMessage } from '../../features/recent-messages.ts';
+import { SharedInboxes } from './shared-inboxes.ts';
 
 export const WIDGET_MAX_FRAME_BYTES = 32 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
@@ -63,6 +64,7 @@ function profileAcceptable(inbox: Inbox, p: VisitorProfile): boolean {
 }
 
 export async function widgetSocketRoutes(app: FastifyInstance, deps: WidgetSocketDeps): Promise<void> {
+  const inboxes = new SharedInboxes();
   app.get<{ Querystring: { inbox?: string } }>('/widget/ws', {
     websocket: true,
     // Runs before the upgrade: an unknown inbox gets a plain 404, no socket is opened.
@@ -72,7 +74,7 @@ export async function widgetSocketRoutes(app: FastifyInstance, deps: WidgetSocke
       if (!inbox || inbox.channel !== 'web') {
         return reply.code(404).send(errorBody('unknown_inbox', 'Unknown inbox'));
       }
-      req.widgetInbox = inbox;
+      req.widgetInbox = inboxes.share(inbox);
     },
   }, (socket, req) => {
     new WidgetConnection(socket, req.widgetInbox as Inbox, deps).start();
