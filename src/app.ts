@@ -4,7 +4,6 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import websocket from '@fastify/websocket';
 import type { DestinationStream } from 'pino';
 import { MemoryBus } from './bus/memory-bus.ts';
 import { RedisBus } from './bus/redis-bus.ts';
@@ -51,6 +50,7 @@ import { registerReencryptHandler } from './features/key-rotation.ts';
 import { conversationRoutes } from './http/api/conversation-routes.ts';
 import { ApiRegistry } from './http/api/registry.ts';
 import { SessionGuard } from './http/api/session-guard.ts';
+import { installWebSockets } from './http/websocket-routes.ts';
 import { staffSocketRoutes } from './http/api/staff-socket.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.ts';
 import { inboxPages } from './http/inbox-pages.ts';
@@ -186,7 +186,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   installErrorHandlers(http);
   installSecurityHeaders(http, config.publicUrl.startsWith('https://'));
-  await http.register(websocket, { options: { maxPayload: WIDGET_MAX_FRAME_BYTES } });
+  installWebSockets(http, { maxPayload: WIDGET_MAX_FRAME_BYTES });
   await http.register(cookie);
   installRequestMetrics(http, metrics);
   // Events may have been lost between nodes (Redis was away): clients reconnect and resume from the

@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
-import type {} from '@fastify/websocket';
 import type { Bus } from '../../bus/types.ts';
 import { topics } from '../../bus/types.ts';
 import type { Contact, Inbox } from '../../domain/types.ts';
@@ -20,6 +19,7 @@ import { toWidgetInboxInfo, toWidgetMessage } from './present.ts';
 import { coalescingSender } from '../../http/coalesced-send.ts';
 import { recordOf, type RecentMessage } from '../../features/recent-messages.ts';
 import { SharedInboxes } from './shared-inboxes.ts';
+import { webSocketRoute } from '../../http/websocket-routes.ts';
 
 export const WIDGET_MAX_FRAME_BYTES = 32 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
@@ -65,12 +65,11 @@ function profileAcceptable(inbox: Inbox, p: VisitorProfile): boolean {
 
 export async function widgetSocketRoutes(app: FastifyInstance, deps: WidgetSocketDeps): Promise<void> {
   const inboxes = new SharedInboxes();
-  app.get<{ Querystring: { inbox?: string } }>('/widget/ws', {
-    websocket: true,
+  webSocketRoute(app, '/widget/ws', {
     // Runs before the upgrade: an unknown inbox gets a plain 404, no socket is opened.
     preValidation: async (req, reply) => {
-      const key = typeof req.query.inbox === 'string' ? req.query.inbox : '';
-      const inbox = key && key.length <= 64 ? await deps.store.findInboxByPublicKey(key) : undefined;
+      const { inbox: key } = req.query as { inbox?: unknown };
+      const inbox = typeof key === 'string' && key && key.length <= 64 ? await deps.store.findInboxByPublicKey(key) : undefined;
       if (!inbox || inbox.channel !== 'web') {
         return reply.code(404).send(errorBody('unknown_inbox', 'Unknown inbox'));
       }

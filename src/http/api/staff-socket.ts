@@ -4,7 +4,6 @@
  * bus and are loaded here, per recipient, so each person sees their own unread counts.
  */
 import type { FastifyInstance } from 'fastify';
-import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Conversation } from '../../domain/types.ts';
@@ -19,6 +18,7 @@ import type { Store } from '../../store/types.ts';
 import { isCrossOrigin, type SessionGuard } from './session-guard.ts';
 import { toApiMessage, toSummary } from './present.ts';
 import { coalescingSender } from '../coalesced-send.ts';
+import { webSocketRoute } from '../websocket-routes.ts';
 import { recordOf } from '../../features/recent-messages.ts';
 
 const SESSION_CHECK_MS = 30_000;
@@ -42,8 +42,7 @@ export interface StaffSocketDeps {
 }
 
 export async function staffSocketRoutes(app: FastifyInstance, deps: StaffSocketDeps): Promise<void> {
-  app.get('/api/ws', {
-    websocket: true,
+  webSocketRoute(app, '/api/ws', {
     preValidation: async (req, reply) => {
       // Same-origin only: a page elsewhere must not ride the staff member's cookie (CSWSH).
       if (isCrossOrigin(req)) {
