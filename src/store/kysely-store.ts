@@ -434,7 +434,7 @@ export class KyselyStore extends KyselyOps implements Store {
   constructor(
     private readonly root: Kysely<Database>, override readonly dialect: Dialect, crypto: FieldCrypto,
     private readonly options: {
-      groupCommit?: { waitWhenBusy: boolean; runner?: StatementRunner; betweenGroups?: () => void }; deferredTerms?: boolean; announceKeyChanges?: boolean; beforeClose?: () => Promise<void>;
+      groupCommit?: { waitWhenBusy: boolean; runner?: StatementRunner; betweenGroups?: () => void }; deferredTerms?: boolean; announceKeyChanges?: boolean; beforeClose?: () => Promise<void>; afterClose?: () => void;
     } = {},
   ) {
     const terms = options.deferredTerms ? new DeferredTermIndex(root, crypto) : undefined;
@@ -603,5 +603,6 @@ export class KyselyStore extends KyselyOps implements Store {
     await this.terms?.stop();
     await this.options.beforeClose?.();
     await this.root.destroy();
+    this.options.afterClose?.();
   }
 }

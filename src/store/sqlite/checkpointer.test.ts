@@ -1,10 +1,17 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackgroundCheckpointer } from './checkpointer.ts';
 import { copyWhenAsked, logRestartFlag } from './log-restart.ts';
 import { logSequence, openLogWriter } from '../../../test/support/sqlite-log.ts';
+
+/** This process's open descriptors of `file` (Linux). */
+function descriptorsOf(file: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try { return readlinkSync(`/proc/self/fd/${fd}`) === file; } catch { return false; }
+  }).length;
+}
 
 describe('WAL checkpoints on a worker thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bedside-checkpoint-'));
@@ -25,6 +32,10 @@ describe('WAL checkpoints on a worker thread', () => {
     expect(failures).toEqual([]);
     expect(writer.prepare('select count(*) as n from t').get()).toEqual({ n: 2001 });
     writer.close();
+    // Its descriptor of the database file stayed open until asked to close, and none is left.
+    expect(descriptorsOf(file)).toBe(1);
+    checkpointer.closeFile();
+    expect(descriptorsOf(file)).toBe(0);
   });
 
   it('starts the log over while commits follow each other without a pause, so it stays short', async () => {
@@ -53,6 +64,7 @@ describe('WAL checkpoints on a worker thread', () => {
     expect(statSync(`${file}-wal`).size).toBeLessThan(commits * 3 * 4096);
     expect(writer.prepare('select count(*) as n from t').get()).toEqual({ n: commits });
     writer.close();
+    checkpointer.closeFile();
   });
 
   it('gives back the space of the log file once nothing has been written for a while, and not before', async () => {
@@ -79,6 +91,7 @@ describe('WAL checkpoints on a worker thread', () => {
     insert.run('after');
     expect(writer.prepare('select count(*) as n from t').get()).toEqual({ n: rows + 1 });
     writer.close();
+    checkpointer.closeFile();
   });
 
   it('asks the writer to finish the copy between its commits, so the log starts over without a RESTART holding the lock', async () => {
@@ -105,5 +118,6 @@ describe('WAL checkpoints on a worker thread', () => {
     expect(logSequence(file) - before).toBeGreaterThanOrEqual(3);
     expect(copies).toBeGreaterThanOrEqual(3);
     writer.close();
+    checkpointer.closeFile();
   });
 });

@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { LOCK_WAIT_MS } from './immediate-dialect.ts';
@@ -25,8 +26,7 @@ function holdingTheLock(mode) {
  * Flushes the log file to disk from this thread, outside any lock. A checkpoint first syncs the
  * log, and pays for every frame written since the last sync: after a long log under load, 30-35 ms
  * that the writer then spent holding up every message (see log-restart.ts). Only an extra sync:
- * SQLite still syncs what it must, when it must. Not the database file: closing a second
- * descriptor of it would drop the POSIX locks that this process's SQLite connections hold on it.
+ * SQLite still syncs what it must, when it must.
  */
 function syncLogFile() {
   let fd;
@@ -37,12 +37,24 @@ function syncLogFile() {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
+/**
+ * Flushes the database file, through a descriptor the server opened for the thread's whole life
+ * (closing one would drop the POSIX locks this process's SQLite connections hold on the file).
+ * A passive checkpoint syncs the database file only when it has copied the whole log, which under
+ * writes that never pause is never: the copies piled up unsynced, and the writer's own copy at a
+ * restart (log-restart.ts) synced all of them, 20-38 ms measured under the benchmark's load, with
+ * every message arriving meanwhile waiting. Synced here after each copy, they cost nobody a wait.
+ */
+function syncDatabaseFile() {
+  try { fs.fsyncSync(workerData.fileFd); } catch {}
+}
 function logFileBytes() {
   try { return fs.statSync(workerData.file + '-wal').size; } catch { return 0; }
 }
 // Rounds in a row that found no new frame in the log, everything in it copied.
 let idleRounds = 0;
 let lastLog = -1;
+let lastCheckpointed = -1;
 // Rounds in a row that found the log long without it having started over in between.
 let longRounds = 0;
 function restartLongLog(done) {
@@ -53,6 +65,7 @@ function restartLongLog(done) {
     // lock: the writer is left with only the frames committed since (see log-restart.ts).
     syncLogFile();
     db.pragma('wal_checkpoint(PASSIVE)');
+    syncDatabaseFile();
     Atomics.store(workerData.restartFlag, 0, 1);
   } else {
     longRounds = 0;
@@ -65,6 +78,9 @@ const timer = setInterval(() => {
     // On busy or I/O trouble the next round tries again; the WAL keeps every commit meanwhile.
     const [done] = db.pragma('wal_checkpoint(PASSIVE)');
     if (!done) return;
+    // Frames were copied (or the log started over and new ones came): flush them to the disk now.
+    if (done.checkpointed !== lastCheckpointed || done.log !== lastLog) syncDatabaseFile();
+    lastCheckpointed = done.checkpointed;
     if (done.log >= workerData.restartFrames) restartLongLog(done);
     else longRounds = 0;
     idleRounds = done.log === lastLog && done.log === done.checkpointed ? idleRounds + 1 : 0;
@@ -95,9 +111,9 @@ parentPort.on('message', (m) => {
  * grow without end, so once it is `restartFrames` long the writing connections are asked to copy
  * the last frames between two of their transactions, after which the next one starts the log
  * afresh (see log-restart.ts); should the log keep growing for `askRounds` rounds, a RESTART
- * checkpoint forces it, holding the write lock. Either costs the writer a pause (1-4 ms for its
- * own copy under the benchmark's load, mostly), which is why the bound is generous: at 16 MB it came
- * twice a second under load and was the largest share of the latency tail.
+ * checkpoint forces it, holding the write lock. Either costs the writer a pause (its own copy
+ * about a millisecond under the benchmark's load), which is why the bound is generous: at 16 MB it
+ * came twice a second under load and was the largest share of the latency tail.
  *
  * Started over, the log file keeps its size: SQLite overwrites it from the beginning. Cutting it
  * back at that moment (`journal_size_limit`) fell inside the next commit, tens of milliseconds on
@@ -108,6 +124,8 @@ parentPort.on('message', (m) => {
 export class BackgroundCheckpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
+  /** The database file, for the thread's syncs; open until closeFile (see syncDatabaseFile). */
+  private fileFd: number | undefined;
 
   /**
    * `onFailure`: the thread could not start or died; the caller hands checkpoints back to SQLite.
@@ -124,10 +142,11 @@ export class BackgroundCheckpointer {
   ) {
     const sqliteModule = createRequire(import.meta.url).resolve('better-sqlite3');
     const idleRounds = Math.max(1, Math.ceil(idleMs / intervalMs));
+    const fileFd = this.fileFd = openSync(file, 'r');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
-        file, intervalMs, sqliteModule, restartFrames, restartWaitMs, idleRounds, keepBytes, askRounds, restartFlag: logRestartFlag(file), lockWaitMs: LOCK_WAIT_MS,
+        file, fileFd, intervalMs, sqliteModule, restartFrames, restartWaitMs, idleRounds, keepBytes, askRounds, restartFlag: logRestartFlag(file), lockWaitMs: LOCK_WAIT_MS,
       },
     });
     this.worker.on('error', onFailure);
@@ -141,5 +160,17 @@ export class BackgroundCheckpointer {
     const timeout = setTimeout(() => void this.worker.terminate(), 2000);
     await this.exited;
     clearTimeout(timeout);
+  }
+
+  /**
+   * Closes the descriptor the thread synced the database file through. Only once every SQLite
+   * connection of this process to the file has closed: closing any descriptor of a file drops all
+   * of the process's POSIX locks on it, and SQLite's lock on the database file tells another
+   * process (the command line, say) that the log is in use and must not be removed.
+   */
+  closeFile(): void {
+    if (this.fileFd === undefined) return;
+    closeSync(this.fileFd);
+    this.fileFd = undefined;
   }
 }

@@ -42,6 +42,8 @@ export async function openSqliteStore(dataDir: string | ':memory:', masterKey: M
   const store = new KyselyStore(kyselyOver(sqlite), 'sqlite', new FieldCrypto(masterKey), {
     groupCommit: { waitWhenBusy: true, runner: sqliteStatementRunner(sqlite), ...(checkpointer ? { betweenGroups: copyWhenAsked(logRestartFlag(file), sqlite) } : {}) },
     deferredTerms: true, announceKeyChanges: true, beforeClose: async () => checkpointer?.stop(),
+    // After this connection has closed; the writer thread's closes before the store does.
+    afterClose: () => checkpointer?.closeFile(),
   });
   await store.migrate();
   return store;

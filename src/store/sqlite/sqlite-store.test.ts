@@ -29,6 +29,18 @@ describe('SQLite file store', () => {
     await again.close();
   });
 
+  it('keeps no descriptor of its file open once closed, its checkpoint thread\'s included', async () => {
+    const file = sqliteFile(join(dir, 'descriptors'));
+    const descriptors = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try { return readlinkSync(`/proc/self/fd/${fd}`) === file; } catch { return false; }
+    }).length;
+    const store = await openSqliteStore(join(dir, 'descriptors'), testMasterKey());
+    // Its own connection's, and the one the checkpoint thread syncs the file through.
+    expect(descriptors()).toBeGreaterThanOrEqual(2);
+    await store.close();
+    expect(descriptors()).toBe(0);
+  });
+
   it('waits for another connection\'s write lock with the event loop free, then runs against what it committed', async () => {
     const store = await openSqliteStore(join(dir, 'locked'), testMasterKey());
     await store.createOrganization({ id: 'org_1', name: 'Practice', slug: 'practice', createdAt: 1 });
