@@ -26,6 +26,15 @@ describe('loadConfig', () => {
     expect(problems({ DATABASE_MIGRATION_URL: 'postgres://owner@db/bedside' })).toEqual([expect.stringMatching(/^DATABASE_URL: required/)]);
   });
 
+  it('lets the heap grow to four times its live size by default, as far as V8 itself goes and no further', () => {
+    expect(loadConfig({}).heapGrowthPercent).toBe(300);
+    expect(loadConfig({ HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
+    expect(loadConfig({ HEAP_GROWTH_PERCENT: '100' }).heapGrowthPercent).toBe(100);
+    expect(problems({ HEAP_GROWTH_PERCENT: '301' })).toEqual([expect.stringMatching(/^HEAP_GROWTH_PERCENT: must be at most 300/)]);
+    expect(problems({ HEAP_GROWTH_PERCENT: '-1' })).toEqual([expect.stringMatching(/^HEAP_GROWTH_PERCENT: /)]);
+    expect(problems({ HEAP_GROWTH_PERCENT: 'lots' })).toEqual([expect.stringMatching(/^HEAP_GROWTH_PERCENT: /)]);
+  });
+
   it('names the variable of a bad setting, without echoing its value', () => {
     const p = problems({ PORT: 'eighty' });
     expect(p).toHaveLength(1);

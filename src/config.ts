@@ -70,6 +70,8 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   /** How long a stopping node answers /readyz with 503 before it closes, so a load balancer moves away first. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  /** Old-generation growth before a full collection (see heap-growth.ts); 0 leaves it to V8. */
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300, 'must be at most 300 (four times the live heap, the most V8 uses itself)').default(300),
 
   /** Automatic logoff (HIPAA 164.312(a)(2)(iii)): 15 minutes by default, never more than 60. */
   SESSION_IDLE_SECONDS: z.coerce.number().int().min(5).max(3600, 'must be at most 3600 (60 minutes)').default(900),
@@ -148,6 +150,7 @@ export interface Config {
   jobs: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; leaseMs: number; pollMs: number };
   shutdownGraceMs: number;
   shutdownDrainMs: number;
+  heapGrowthPercent: number;
   sessions: { idleMs: number; maxAgeMs: number; enrolmentLinkMs: number };
   retentionSweepMs: number;
   attachmentMaxBytes: number;
@@ -254,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
     sessions: {
       idleMs: e.SESSION_IDLE_SECONDS * 1000,
       maxAgeMs: e.SESSION_MAX_HOURS * 3600_000,

@@ -4,6 +4,7 @@
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DEMO_OWNER_EMAIL, demoEnrolmentLink } from './features/demo.ts';
+import { setHeapGrowth } from './heap-growth.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  setHeapGrowth(config.heapGrowthPercent);
   const app = await createApp(config);
   await app.start();
   // Before anything else is awaited: a SIGTERM right after the server answers must still drain.
