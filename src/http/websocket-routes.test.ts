@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { errorBody } from '../errors.ts';
+import { installErrorHandlers } from './errors.ts';
 import { installWebSockets, webSocketRoute } from './websocket-routes.ts';
 
 setFlagsFromString('--expose-gc');
@@ -17,6 +18,7 @@ let opened: WebSocket[] = [];
 async function start(setup: (app: FastifyInstance) => void): Promise<void> {
   // A real logger: fastify then makes a child logger for each request, as the server's does.
   app = Fastify({ logger: { level: 'fatal' } });
+  installErrorHandlers(app);
   installWebSockets(app, { maxPayload: 1024 });
   setup(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -93,7 +95,7 @@ describe('WebSocket routes', () => {
     await start((a) => echoRoute(a));
     const res = await fetch(`http://${base}/ws?ok`);
     expect(res.status).toBe(404);
-    expect((await res.json() as { error: { code: string } }).error.code).toBe('not_found');
+    expect(await res.json()).toEqual(errorBody('not_found', 'Not found'));
   });
 
   it('answers an upgrade of an ordinary route as that route, then closes the connection', async () => {
@@ -121,6 +123,33 @@ describe('WebSocket routes', () => {
     });
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     expect(handled).toBe(0);
+  });
+
+  it('drops a socket whose client breaks the protocol, and keeps serving', async () => {
+    let handled = 0;
+    await start((a) => echoRoute(a, () => { handled += 1; }));
+    const [host, port] = base.split(':');
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), host, () => {
+        socket.write('GET /ws?ok HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+          + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+      });
+      let text = '';
+      socket.on('data', (c) => {
+        text += c.toString('latin1');
+        // Upgraded: a text frame without the mask every client frame must carry.
+        if (text.includes('\r\n\r\n') && !text.includes('sent')) {
+          text += 'sent';
+          socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69]));
+        }
+      });
+      socket.on('close', () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 101/);
+    expect(handled).toBe(1);
+    await expect.poll(() => app.websocketServer.clients.size).toBe(0);
+    const ws = open('/ws?ok');
+    expect(await outcome(ws)).toEqual({ opened: true });
   });
 
   it('closes a socket that sends a frame over the size limit with 1009', async () => {

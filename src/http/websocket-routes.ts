@@ -13,7 +13,6 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { errorBody } from '../errors.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -61,14 +60,17 @@ export function installWebSockets(app: FastifyInstance, options: { maxPayload: n
 
 /**
  * GET `path` as a WebSocket endpoint: `handler` gets the socket once preValidation has passed.
- * A plain GET (no upgrade) is answered 404, as for a page that is not there.
+ * A plain GET (no upgrade) gets the server's own 404, as for a page that is not there.
  */
 export function webSocketRoute(
   app: FastifyInstance, path: string, options: Pick<RouteShorthandOptions, 'preValidation'>, handler: WebSocketHandler,
 ): void {
   app.get(path, options, async (request, reply) => {
     const pending = (request.raw as UpgradeRequest)[pendingUpgrade];
-    if (!pending) return reply.code(404).send(errorBody('not_found', 'Not found'));
+    if (!pending) {
+      reply.callNotFound();
+      return reply;
+    }
     upgrade(app.websocketServer, request, reply, pending, handler);
     return reply;
   });
@@ -77,14 +79,14 @@ export function webSocketRoute(
 function upgrade(wss: WebSocketServer, request: FastifyRequest, reply: FastifyReply, pending: PendingUpgrade, handler: WebSocketHandler): void {
   reply.hijack();
   const raw = request.raw as UpgradeRequest;
-  delete raw[pendingUpgrade];
   // The socket still points at the routing's response, and through it at the request, the reply
   // and their logger: let go of them, or they live as long as the connection does.
   (reply.raw as ServerResponse & { detachSocket(socket: Duplex): void }).detachSocket(pending.socket);
   pending.socket.removeListener('error', destroyOnError);
   // ws answers a malformed handshake itself (400) and closes the connection.
   wss.handleUpgrade(raw, pending.socket, pending.head, (ws) => {
-    // Module-level, not a closure here: a closure would keep this request alive with the socket.
+    // Every endpoint's socket gets it here, so handlers need none of their own. Module-level, not
+    // a closure here: a closure would keep this request alive with the socket.
     ws.on('error', terminateOnError);
     wss.emit('connection', ws, raw);
     handler(ws, request);

@@ -114,7 +114,6 @@ class WidgetConnection {
       clearTimeout(this.helloTimer);
       void this.unsubscribe?.();
     });
-    this.socket.on('error', () => this.socket.terminate());
   }
 
   /**

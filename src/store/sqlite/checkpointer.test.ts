@@ -1,17 +1,11 @@
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackgroundCheckpointer } from './checkpointer.ts';
 import { copyWhenAsked, logRestartFlag } from './log-restart.ts';
 import { logSequence, openLogWriter } from '../../../test/support/sqlite-log.ts';
-
-/** This process's open descriptors of `file` (Linux). */
-function descriptorsOf(file: string): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try { return readlinkSync(`/proc/self/fd/${fd}`) === file; } catch { return false; }
-  }).length;
-}
+import { descriptorsOf } from '../../../test/support/open-files.ts';
 
 describe('WAL checkpoints on a worker thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bedside-checkpoint-'));

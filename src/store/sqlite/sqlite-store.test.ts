@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runStoreContract } from '../store.contract.ts';
 import { testMasterKey } from '../../../test/support/keys.ts';
 import { seedPractice } from '../../../test/support/practice.ts';
+import { descriptorsOf, openFiles } from '../../../test/support/open-files.ts';
 import { openSqliteStore, openSqliteWriterStore, sqliteFile } from './open.ts';
 import { logRestartFlag } from './log-restart.ts';
 import { writePatientMessage } from '../../features/patient-message-write.ts';
@@ -31,9 +32,7 @@ describe('SQLite file store', () => {
 
   it('keeps no descriptor of its file open once closed, its checkpoint thread\'s included', async () => {
     const file = sqliteFile(join(dir, 'descriptors'));
-    const descriptors = () => readdirSync('/proc/self/fd').filter((fd) => {
-      try { return readlinkSync(`/proc/self/fd/${fd}`) === file; } catch { return false; }
-    }).length;
+    const descriptors = () => descriptorsOf(file);
     const store = await openSqliteStore(join(dir, 'descriptors'), testMasterKey());
     // Its own connection's, and the one the checkpoint thread syncs the file through.
     expect(descriptors()).toBeGreaterThanOrEqual(2);
@@ -70,13 +69,7 @@ describe('SQLite file store', () => {
 
 describe('SQLite writer connection', () => {
   /** SQLite's temporary files, open now: it unlinks them at once, so they show as deleted. */
-  const openTempFiles = () => readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      return [readlinkSync(`/proc/self/fd/${fd}`)];
-    } catch {
-      return [];
-    }
-  }).filter((target) => target.includes('etilqs_'));
+  const openTempFiles = () => openFiles().filter((target) => target.includes('etilqs_'));
 
   it('keeps the savepoint journals of a group commit in memory: a full group of messages opens no temporary file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bedside-writer-journal-'));
