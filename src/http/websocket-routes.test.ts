@@ -57,6 +57,24 @@ function outcome(ws: WebSocket): Promise<{ opened: true } | { status: number; bo
   });
 }
 
+/**
+ * Writes `request` on a plain TCP connection, then `afterAnswer` once the server has answered;
+ * resolves with everything the server sent, when it closes the connection.
+ */
+function rawExchange(request: string, afterAnswer?: Buffer): Promise<string> {
+  const [host, port] = base.split(':');
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), host, () => socket.write(request));
+    let text = '';
+    socket.on('data', (c) => {
+      const answered = text.includes('\r\n\r\n');
+      text += c.toString('latin1');
+      if (afterAnswer && !answered && text.includes('\r\n\r\n')) socket.write(afterAnswer);
+    });
+    socket.on('close', () => resolve(text));
+  });
+}
+
 const nextMessage = (ws: WebSocket) => new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
 const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
 
@@ -111,16 +129,8 @@ describe('WebSocket routes', () => {
   it('lets ws refuse a malformed handshake with 400', async () => {
     let handled = 0;
     await start((a) => echoRoute(a, () => { handled += 1; }));
-    const [host, port] = base.split(':');
-    const answer = await new Promise<string>((resolve) => {
-      const socket = connect(Number(port), host, () => {
-        // No Sec-WebSocket-Key.
-        socket.write('GET /ws?ok HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n');
-      });
-      let text = '';
-      socket.on('data', (c) => { text += c.toString(); });
-      socket.on('close', () => resolve(text));
-    });
+    // No Sec-WebSocket-Key.
+    const answer = await rawExchange('GET /ws?ok HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     expect(handled).toBe(0);
   });
@@ -128,23 +138,12 @@ describe('WebSocket routes', () => {
   it('drops a socket whose client breaks the protocol, and keeps serving', async () => {
     let handled = 0;
     await start((a) => echoRoute(a, () => { handled += 1; }));
-    const [host, port] = base.split(':');
-    const answer = await new Promise<string>((resolve) => {
-      const socket = connect(Number(port), host, () => {
-        socket.write('GET /ws?ok HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
-          + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
-      });
-      let text = '';
-      socket.on('data', (c) => {
-        text += c.toString('latin1');
-        // Upgraded: a text frame without the mask every client frame must carry.
-        if (text.includes('\r\n\r\n') && !text.includes('sent')) {
-          text += 'sent';
-          socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69]));
-        }
-      });
-      socket.on('close', () => resolve(text));
-    });
+    const answer = await rawExchange(
+      'GET /ws?ok HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+        + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      // Once upgraded: a text frame without the mask every client frame must carry.
+      Buffer.from([0x81, 0x02, 0x68, 0x69]),
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 101/);
     expect(handled).toBe(1);
     await expect.poll(() => app.websocketServer.clients.size).toBe(0);
